@@ -1,0 +1,167 @@
+"""api/batching.py: concurrent requests share one batch call, results go back to the right caller."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Hashable
+
+import pytest
+
+from api.batching import AnalyzeBatcher, MicroBatcher
+
+
+class Recorder:
+    def __init__(self, delay_s: float = 0.0) -> None:
+        self.calls: list[tuple[Hashable, list[str]]] = []
+        self.threads: set[str] = set()
+        self.delay_s = delay_s
+
+    def __call__(self, key: Hashable, items: list[str]) -> list[str]:
+        self.calls.append((key, list(items)))
+        self.threads.add(threading.current_thread().name)
+        if "bad" in items:
+            raise ValueError("bad item")
+        time.sleep(self.delay_s)
+        return [f"{key}:{it.upper()}" for it in items]
+
+
+def test_batcher_merges_concurrent_requests_into_one_call() -> None:
+    rec = Recorder()
+
+    async def main() -> list[str]:
+        b: MicroBatcher[str, str] = MicroBatcher(rec, max_batch=32, max_wait_ms=50)
+        out = await asyncio.gather(*(b.submit(f"p{i}", key="uk") for i in range(10)))
+        await b.aclose()
+        return list(out)
+
+    out = asyncio.run(main())
+    assert out == [f"uk:P{i}" for i in range(10)]
+    assert len(rec.calls) == 1 and len(rec.calls[0][1]) == 10
+    assert len(rec.threads) == 1 and next(iter(rec.threads)) != threading.current_thread().name
+
+
+def test_batcher_never_merges_different_keys() -> None:
+    rec = Recorder()
+
+    async def main() -> list[str]:
+        b: MicroBatcher[str, str] = MicroBatcher(rec, max_batch=32, max_wait_ms=50)
+        out = await asyncio.gather(
+            *(b.submit(f"p{i}", key=("uk",) if i % 2 else ("fr",)) for i in range(6))
+        )
+        await b.aclose()
+        return list(out)
+
+    out = asyncio.run(main())
+    assert out == [f"{('uk',) if i % 2 else ('fr',)}:P{i}" for i in range(6)]
+    assert sorted(len(items) for _, items in rec.calls) == [3, 3]
+    for key, items in rec.calls:
+        assert {int(x[1:]) % 2 for x in items} == ({1} if key == ("uk",) else {0})
+
+
+def test_batcher_respects_max_batch_and_keeps_multi_item_requests_whole() -> None:
+    rec = Recorder()
+
+    async def main() -> tuple[list[str], list[str]]:
+        b: MicroBatcher[str, str] = MicroBatcher(rec, max_batch=4, max_wait_ms=20)
+        singles = asyncio.gather(*(b.submit(f"s{i}") for i in range(9)))
+        many = b.submit_many([f"m{i}" for i in range(6)])
+        a, m = await asyncio.gather(singles, many)
+        await b.aclose()
+        return list(a), m
+
+    singles, many = asyncio.run(main())
+    assert singles == [f"None:S{i}" for i in range(9)]
+    assert many == [f"None:M{i}" for i in range(6)]
+    for _, items in rec.calls:
+        ms = [x for x in items if x.startswith("m")]
+        assert ms in ([], [f"m{i}" for i in range(6)])  # never split
+        if not ms:
+            assert len(items) <= 4
+
+
+def test_batcher_isolates_a_failing_request() -> None:
+    rec = Recorder()
+
+    async def main() -> list[object]:
+        b: MicroBatcher[str, str] = MicroBatcher(rec, max_batch=32, max_wait_ms=50)
+        out = await asyncio.gather(
+            b.submit("a"), b.submit("bad"), b.submit("c"), return_exceptions=True
+        )
+        await b.aclose()
+        return list(out)
+
+    a, bad, c = asyncio.run(main())
+    assert a == "None:A" and c == "None:C"
+    assert isinstance(bad, ValueError)
+
+
+def test_batcher_sends_a_lone_request_after_max_wait() -> None:
+    rec = Recorder()
+
+    async def main() -> float:
+        b: MicroBatcher[str, str] = MicroBatcher(rec, max_batch=32, max_wait_ms=5)
+        t0 = time.perf_counter()
+        await b.submit("x")
+        dt = time.perf_counter() - t0
+        await b.aclose()
+        return dt
+
+    assert asyncio.run(main()) < 0.5
+    assert rec.calls == [(None, ["x"])]
+
+
+def test_batcher_requests_queued_during_a_batch_go_in_the_next_one() -> None:
+    rec = Recorder(delay_s=0.05)
+
+    async def main() -> None:
+        b: MicroBatcher[str, str] = MicroBatcher(rec, max_batch=32, max_wait_ms=1)
+        first = asyncio.ensure_future(b.submit("first"))
+        await asyncio.sleep(0.02)  # first batch is running now
+        rest = await asyncio.gather(*(b.submit(f"r{i}") for i in range(5)))
+        assert list(rest) == [f"None:R{i}" for i in range(5)]
+        await first
+        assert b.stats.batches == 2 and b.stats.items == 6
+        await b.aclose()
+
+    asyncio.run(main())
+    assert [len(items) for _, items in rec.calls] == [1, 5]
+
+
+def test_batcher_rejects_work_after_close() -> None:
+    async def main() -> None:
+        b: MicroBatcher[str, str] = MicroBatcher(Recorder())
+        await b.submit("x")
+        await b.aclose()
+        with pytest.raises(RuntimeError, match="closed"):
+            await b.submit("y")
+
+    asyncio.run(main())
+
+
+class FakeAnalyzer:
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, list[str] | None]] = []
+
+    def analyze(self, posts: list[str], jurisdictions: list[str] | None) -> list[str]:
+        self.calls.append((len(posts), jurisdictions))
+        return [f"{p}@{','.join(jurisdictions or [])}" for p in posts]
+
+
+def test_analyze_batcher_calls_analyzer_once_per_jurisdiction_set() -> None:
+    fake = FakeAnalyzer()
+
+    async def main() -> list[list[str]]:
+        b = AnalyzeBatcher(fake, max_batch=32, max_wait_ms=50)
+        out = await asyncio.gather(
+            b.analyze(["a"], ["uk", "fr"]),
+            b.analyze(["b", "c"], ["uk", "fr"]),
+            b.analyze(["d"], None),
+        )
+        await b.aclose()
+        return list(out)
+
+    out = asyncio.run(main())
+    assert out == [["a@uk,fr"], ["b@uk,fr", "c@uk,fr"], ["d@"]]
+    assert sorted(fake.calls, key=str) == sorted([(3, ["uk", "fr"]), (1, None)], key=str)
