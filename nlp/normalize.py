@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from nlp.results import Span
 
-__all__ = ["NormalizedText", "normalize", "fold_text", "HOMOGLYPHS"]
+__all__ = ["NormalizedText", "normalize", "fold_text", "is_emoji_char", "HOMOGLYPHS"]
 
 # ---------------------------------------------------------------------------------------------
 # Invisible characters
@@ -115,7 +115,7 @@ def _prev_base(text: str, i: int) -> str | None:
 def _keep_contextual(text: str, i: int, ch: str, n: int) -> bool:
     prev = _prev_base(text, i)
     nxt = text[i + 1] if i + 1 < n else None
-    if ch == _ZWJ or ch == _ZWNJ:
+    if ch in (_ZWJ, _ZWNJ):
         if prev is None or nxt is None:
             return False
         if ch == _ZWJ and _is_emoji(prev) and _is_emoji(nxt):
@@ -312,3 +312,14 @@ def normalize(text: str) -> NormalizedText:
         removed=removed,
         ends=ends,
     )
+
+
+def is_emoji_char(ch: str) -> bool:
+    """True for emoji and the characters that build emoji sequences (joiner, selectors,
+    skin tones, keycap, tags)."""
+    o = ord(ch)
+    if ch in (_ZWJ, _KEYCAP) or ch in _VS_EMOJI or 0x1F3FB <= o <= 0x1F3FF:
+        return True
+    if 0xE0020 <= o <= 0xE007F or 0x1F1E6 <= o <= 0x1F1FF:
+        return True
+    return _is_emoji(ch)
