@@ -1,0 +1,208 @@
+"""Turn a pack's wording into compiled regular expressions over the folded text.
+
+Matching runs on ``NormalizedText.fold`` (casefolded, homoglyphs folded, same length as
+``text``), optionally with accents removed (still length-preserving), so a match's offsets are
+``text`` offsets that ``NormalizedText.span`` maps back to the original.
+
+Word boundaries (documented decisions):
+- hashtag form ``#ad`` matches ``#ad`` / ``#AD`` / ``#Ad.`` but not ``#adidas``, ``#ads``,
+  ``#ad_partner`` nor ``##ad``; ``#ads`` is not a label any pack lists.
+- plain form ``ad`` matches the word ``Ad``/``AD |``/``ad:`` but never inside a word
+  (``advert``, ``made``), after ``@`` (a handle), ``/`` or ``.`` (a URL), nor before a
+  ``not_before`` word (``ad hoc``).
+- words of a phrase may be separated by spaces, ``-`` or ``_``; the hashtag form drops them
+  (``#collaborationcommerciale``).
+- ``{brand}`` stands for one brand word or @handle (``sponsored by @nike``, ``#nikepartner``).
+- a trailing ``*`` on a category keyword makes it a prefix (``crypto*`` -> ``cryptomonnaie``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from nlp.rules.schema import CommonLexicon, RulePack, Term
+
+_BRAND_HASHTAG = r"[^\W_]\w*?"
+_BRAND_PLAIN = r"@?[\w][\w.&'’\-]*"
+_SEP = r"[\s\-_]+"
+
+
+@lru_cache(maxsize=4096)
+def _deaccent_char(c: str) -> str:
+    d = unicodedata.normalize("NFD", c)
+    if len(d) > 1 and all(unicodedata.combining(x) for x in d[1:]):
+        return d[0]
+    return c
+
+
+def deaccent(s: str) -> str:
+    """Remove accents without changing the length (one char in, one char out)."""
+    if s.isascii():
+        return s
+    return "".join(_deaccent_char(c) if ord(c) > 127 else c for c in s)
+
+
+def fold_term(term: str, accent_sensitive: bool = False) -> str:
+    t = unicodedata.normalize("NFKC", term).casefold()
+    return t if accent_sensitive else deaccent(t)
+
+
+def _words(term: str) -> list[str]:
+    return [w for w in re.split(r"\s+", term.strip()) if w]
+
+
+def _word_re(w: str, *, hashtag: bool) -> str:
+    if w == "{brand}":
+        return _BRAND_HASHTAG if hashtag else _BRAND_PLAIN
+    if "{brand}" in w:
+        head, _, tail = w.partition("{brand}")
+        return re.escape(head) + (_BRAND_HASHTAG if hashtag else _BRAND_PLAIN) + re.escape(tail)
+    if w.endswith("*") and len(w) > 1:
+        return _apos(re.escape(w[:-1])) + r"\w*"
+    return _apos(re.escape(w))
+
+
+def _apos(escaped: str) -> str:
+    """Typographic and straight apostrophes are the same letter for matching."""
+    return escaped.replace("'", "['’]").replace("’", "['’]")
+
+
+def term_pattern(term: str, forms: list[str], not_before: list[str], accent_sensitive: bool) -> str:
+    words = _words(fold_term(term, accent_sensitive))
+    if words and words[0].startswith("#"):  # written as a hashtag in the pack
+        words[0] = words[0][1:]
+        forms = ["hashtag"]
+    alts: list[str] = []
+    if "hashtag" in forms:
+        body = "".join(_word_re(w, hashtag=True) for w in words)
+        alts.append(r"(?<![\w#])#" + body + r"(?!\w)")
+    if "plain" in forms:
+        body = _SEP.join(_word_re(w, hashtag=False) for w in words)
+        alts.append(r"(?<![\w#@/.])" + body + r"(?!\w)")
+    pat = "(?:" + "|".join(alts) + ")"
+    if not_before:
+        nb = "|".join(re.escape(fold_term(x, accent_sensitive)) for x in not_before)
+        pat += r"(?!\s+(?:" + nb + r")(?!\w))"
+    return pat
+
+
+@dataclass(frozen=True)
+class TermMatch:
+    start: int  # offsets into NormalizedText.text (== fold)
+    end: int
+    term: Term
+
+
+class TermSet:
+    """Several terms compiled into one alternation; ``finditer`` gives non-overlapping matches,
+    the longest wording winning where two start at the same place."""
+
+    def __init__(self, terms: list[Term], accent_sensitive: bool) -> None:
+        self.terms = sorted(terms, key=lambda t: -len(t.term))
+        self.accent_sensitive = accent_sensitive
+        if not self.terms:
+            self._re: re.Pattern[str] | None = None
+            return
+        parts = [
+            f"(?P<t{i}>{term_pattern(t.term, list(t.forms), t.not_before, accent_sensitive)})"
+            for i, t in enumerate(self.terms)
+        ]
+        self._re = re.compile("|".join(parts))
+
+    def __bool__(self) -> bool:
+        return self._re is not None
+
+    def finditer(self, folded: str) -> list[TermMatch]:
+        if self._re is None:
+            return []
+        out = []
+        for m in self._re.finditer(folded):
+            name = m.lastgroup
+            assert name is not None
+            out.append(TermMatch(m.start(), m.end(), self.terms[int(name[1:])]))
+        return out
+
+
+@dataclass
+class CategoryMatcher:
+    index: int
+    keywords: TermSet
+    required: TermSet
+
+
+@dataclass
+class CompiledPack:
+    """A pack's wording compiled once at load; shared by every audit."""
+
+    pack: RulePack
+    accepted: TermSet
+    flagged: TermSet
+    foreign: TermSet
+    negations: TermSet
+    categories: list[CategoryMatcher] = field(default_factory=list)
+    extra_labels: list[tuple[TermSet, TermSet]] = field(default_factory=list)
+
+    @property
+    def accent_sensitive(self) -> bool:
+        return self.pack.disclosure.accent_sensitive
+
+    def fold(self, fold: str) -> str:
+        return fold if self.accent_sensitive else deaccent(fold)
+
+
+def _plain_terms(words: list[str], lang: str, reason: str) -> list[Term]:
+    return [Term(term=w, lang=lang, forms=["hashtag", "plain"], reason=reason) for w in words]
+
+
+def compile_pack(pack: RulePack, common: CommonLexicon) -> CompiledPack:
+    acc = pack.disclosure.accent_sensitive
+    accepted = pack.disclosure.accepted_terms()
+    flagged = [
+        t.model_copy(update={"rule": t.rule or pack.disclosure.flagged_rule})
+        for t in pack.disclosure.flagged
+    ]
+    known = {fold_term(t.term.lstrip("#"), acc) for t in accepted + flagged}
+    foreign: list[Term] = []
+    for lang, words in common.labels_by_language.items():
+        if lang in pack.disclosure.accepted:
+            continue
+        for w in words:
+            if fold_term(w.lstrip("#"), acc) in known:
+                continue
+            foreign.append(
+                Term(
+                    term=w,
+                    lang=lang,
+                    reason="wrong_language",
+                    severity=pack.disclosure.foreign_label_severity,
+                    rule=pack.disclosure.rule,
+                    not_before=["hoc", "infinitum", "nauseam", "esempio"] if w == "ad" else [],
+                )
+            )
+    negations = [
+        Term(term=w, lang=lang, reason="negated_disclosure")
+        for lang, words in common.negations.items()
+        for w in words
+    ]
+    cats = []
+    for i, c in enumerate(pack.categories):
+        kw = [t for lang, ws in c.keywords.items() for t in _plain_terms(ws, lang, "category")]
+        req = _plain_terms(c.required_labels, "xx", "required_label") if c.required_labels else []
+        cats.append(CategoryMatcher(i, TermSet(kw, acc), TermSet(req, acc)))
+    extras = []
+    for x in pack.extra_labels:
+        labels = _plain_terms(x.labels, "xx", "extra_label")
+        trig = [t for lang, ws in x.triggers.items() for t in _plain_terms(ws, lang, "trigger")]
+        extras.append((TermSet(labels, acc), TermSet(trig, acc)))
+    return CompiledPack(
+        pack=pack,
+        accepted=TermSet(accepted, acc),
+        flagged=TermSet(flagged, acc),
+        foreign=TermSet(foreign, acc),
+        negations=TermSet(negations, acc),
+        categories=cats,
+        extra_labels=extras,
+    )
