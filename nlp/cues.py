@@ -1,12 +1,335 @@
-"""Commercial cues with evidence spans (offsets into the ORIGINAL text)."""
+"""Commercial cues with evidence spans (offsets into the ORIGINAL text).
+
+``find_cues(norm, hashtags, mentions, links)`` returns :class:`~nlp.results.Span` objects
+labelled exactly one of :data:`CUE_LABELS`:
+
+- ``brand_mention``: every @handle; ``detail`` is ``likely_brand``, ``likely_person`` or
+  ``unknown`` (cheap heuristics: the handle's parts, the words before it, a matching hashtag
+  or link).
+- ``discount_code``: "code LOUISE20", "use my code X", "-20% avec le code X", "mit dem Code X",
+  "con el código X", "codice sconto X"; ``detail`` is the code as written.
+- ``affiliate_link``: amzn.to, amazon ?tag=, rstyle.me, liketk.it, shopmy, tidd.ly, ...
+  (``detail``: the domain or the affiliate query parameter).
+- ``short_link``: bit.ly, tinyurl, goo.gl, ow.ly, ... (the destination is hidden).
+- ``link_in_bio``: "link in bio", "lien en bio", "link in der Bio", "swipe up", and link
+  aggregators such as linktr.ee (``detail="link_aggregator:<domain>"``).
+- ``gifting``, ``giveaway``, ``price_offer``: phrase lists per language.
+- ``thanks_brand``: "thanks to @brand", "merci @brand", "danke an @brand" (span: the thanks
+  and the handle; ``detail``: the handle).
+- ``brand_partner_hashtag``: #<brand>partner, #<brand>ambassador, #<brand>ambassadeur, ...
+  (``detail``: the brand part).
+
+Term lists live in ``nlp/data/cues.yaml`` (EN, FR, DE, NL, ES, IT) and are matched against
+``norm.fold`` (case-folded, homoglyph-folded, invisible characters removed), so "#GiftΕd" and
+"link in b\\u200bio" still match; spans slice the original text.
+"""
 
 from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+from urllib.parse import parse_qsl
+
+import yaml
 
 from nlp.normalize import NormalizedText
 from nlp.results import Span
 
+__all__ = ["CUE_LABELS", "CueLexicon", "find_cues", "load_lexicon", "classify_link"]
+
+CUE_LABELS: tuple[str, ...] = (
+    "brand_mention",
+    "discount_code",
+    "affiliate_link",
+    "short_link",
+    "link_in_bio",
+    "gifting",
+    "giveaway",
+    "price_offer",
+    "thanks_brand",
+    "brand_partner_hashtag",
+)
+
+_PHRASE_LABELS = ("link_in_bio", "gifting", "giveaway", "price_offer")
+
+
+def _phrase_regex(patterns: list[str]) -> re.Pattern[str]:
+    """One alternation, longest first, spaces matching any whitespace, whole words only."""
+    parts = []
+    for p in sorted(set(patterns), key=len, reverse=True):
+        parts.append(p.replace(" ?", r"\s*").replace(" ", r"\s+"))
+    return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)")
+
+
+def _flatten(d: dict[str, list[str]] | list[str]) -> list[str]:
+    if isinstance(d, list):
+        return [str(x) for x in d]
+    out: list[str] = []
+    for v in d.values():
+        out.extend(str(x) for x in v)
+    return out
+
+
+@dataclass(frozen=True)
+class CueLexicon:
+    """Compiled term lists (built once from ``nlp/data/cues.yaml``)."""
+
+    version: str
+    phrases: dict[str, re.Pattern[str]]
+    code_re: re.Pattern[str]
+    code_stopwords: frozenset[str]
+    thanks_re: re.Pattern[str]
+    partner_re: re.Pattern[str]
+    partner_generic: frozenset[str]
+    affiliate_domains: frozenset[str]
+    affiliate_params: frozenset[str]
+    short_domains: frozenset[str]
+    aggregators: frozenset[str]
+    brand_parts: tuple[str, ...]
+    person_ctx_re: re.Pattern[str]
+    brand_ctx_re: re.Pattern[str]
+
+
+#: A word before a bare "code" that makes it not a discount code.
+_NOT_DISCOUNT_BEFORE = frozenset(
+    {"dress", "qr", "source", "postal", "zip", "area", "country", "bar", "color", "colour"}
+    | {"morse", "secret", "access", "cheat", "error", "status", "html", "css", "da"}
+)
+_CODE_BODY = r"[^\W_][\w\-]{1,24}"
+
+
+def _build(raw: dict[str, Any]) -> CueLexicon:
+    phrases = {label: _phrase_regex(_flatten(raw[label])) for label in _PHRASE_LABELS}
+    triggers = sorted(set(_flatten(raw["discount_code_triggers"])), key=len, reverse=True)
+    trig = "|".join(t.replace(" ?", r"\s*").replace(" ", r"\s+") for t in triggers)
+    code_re = re.compile(
+        r"(?<![\w-])(?P<trig>" + trig + r")"
+        r"(?:\s*[:=>→\-]+\s*|\s+)"
+        r"(?:(?:is|est|ist|es|è|c'est|lautet|luidt|ici|hier)\s*:?\s+)?"
+        r"[\"'«*]?(?P<code>" + _CODE_BODY + r")(?!\w)"
+    )
+    thanks = "|".join(
+        t.replace(" ?", r"\s*").replace(" ", r"\s+")
+        for t in sorted(set(_flatten(raw["thanks_brand"])), key=len, reverse=True)
+    )
+    thanks_re = re.compile(r"(?<!\w)(?:" + thanks + r")[\s,:!-]*$")
+    suffixes = sorted({str(s) for s in raw["partner_suffixes"]}, key=len, reverse=True)
+    partner_re = re.compile(r"^#(?P<brand>\w{2,}?)(?P<suffix>" + "|".join(suffixes) + r")$")
+    person_ctx = "|".join(str(p) for p in raw["person_context"])
+    brand_ctx = "|".join(str(p) for p in raw["brand_context"])
+    return CueLexicon(
+        version=str(raw.get("version", "0")),
+        phrases=phrases,
+        code_re=code_re,
+        code_stopwords=frozenset(str(w).casefold() for w in raw["code_stopwords"]),
+        thanks_re=thanks_re,
+        partner_re=partner_re,
+        partner_generic=frozenset(str(w) for w in raw["partner_generic"]),
+        affiliate_domains=frozenset(str(d) for d in raw["affiliate_domains"]),
+        affiliate_params=frozenset(str(p).casefold() for p in raw["affiliate_query_params"]),
+        short_domains=frozenset(str(d) for d in raw["short_domains"]),
+        aggregators=frozenset(str(d) for d in raw["link_aggregators"]),
+        brand_parts=tuple(str(p) for p in raw["brand_handle_parts"]),
+        person_ctx_re=re.compile(r"(?:^|\W)(?:" + person_ctx + r")[\s:,-]*$"),
+        brand_ctx_re=re.compile(r"(?:^|\W)(?:" + brand_ctx + r")[\s:,-]*$"),
+    )
+
+
+@lru_cache(maxsize=4)
+def load_lexicon(path: str | None = None) -> CueLexicon:
+    """The compiled cue lexicon (``nlp/data/cues.yaml`` unless ``path`` is given)."""
+    if path is None:
+        text = resources.files("nlp.data").joinpath("cues.yaml").read_text(encoding="utf-8")
+    else:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    return _build(yaml.safe_load(text))
+
+
+# ---------------------------------------------------------------------------------------------
+# Links
+# ---------------------------------------------------------------------------------------------
+_SCHEME_RE = re.compile(r"^(?:https?://)?(?:www\.)?", re.IGNORECASE)
+
+
+def _host_path_query(url: str) -> tuple[str, str, str]:
+    u = _SCHEME_RE.sub("", url)
+    host, _, rest = u.partition("/") if "/" in u.split("?", 1)[0] else (u.split("?", 1)[0], "", "")
+    host = host.split("?", 1)[0].split("#", 1)[0].split(":", 1)[0].lower()
+    query = url.split("?", 1)[1] if "?" in url else ""
+    path = rest.split("?", 1)[0]
+    return host, path, query
+
+
+def _domain_in(host: str, domains: frozenset[str]) -> str | None:
+    if host in domains:
+        return host
+    parts = host.split(".")
+    for i in range(1, len(parts) - 1):
+        d = ".".join(parts[i:])
+        if d in domains:
+            return d
+    return None
+
+
+def classify_link(url: str, lex: CueLexicon | None = None) -> tuple[str, str] | None:
+    """(label, detail) for a link that is a cue, else None."""
+    lex = lex or load_lexicon()
+    host, path, query = _host_path_query(url)
+    d = _domain_in(host, lex.affiliate_domains)
+    if d:
+        return "affiliate_link", d
+    if query:
+        for k, v in parse_qsl(query, keep_blank_values=True):
+            kf = k.casefold()
+            if kf in lex.affiliate_params or f"{kf}={v.casefold()}" in lex.affiliate_params:
+                if kf in ("ref", "ref_id") and not v:
+                    continue
+                return "affiliate_link", f"{host}?{k}="
+    if re.match(r"^(?:[a-z]+\.)?amazon\.[a-z.]+$", host) and (
+        path.startswith("shop/") or "/ref=" in f"/{path}" or "linkcode=" in query.casefold()
+    ):
+        return "affiliate_link", host
+    d = _domain_in(host, lex.short_domains)
+    if d:
+        return "short_link", d
+    d = _domain_in(host, lex.aggregators)
+    if d:
+        return "link_in_bio", f"link_aggregator:{d}"
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# find_cues
+# ---------------------------------------------------------------------------------------------
+def _overlaps(s: int, e: int, ranges: list[tuple[int, int]]) -> bool:
+    return any(s < re_ and rs < e for rs, re_ in ranges)
+
+
+def _brand_guess(
+    handle_fold: str,
+    before_fold: str,
+    hashtag_bodies: set[str],
+    link_hosts: list[str],
+    lex: CueLexicon,
+) -> str:
+    if lex.person_ctx_re.search(before_fold):
+        return "likely_person"
+    if any(p in handle_fold for p in lex.brand_parts):
+        return "likely_brand"
+    if lex.brand_ctx_re.search(before_fold):
+        return "likely_brand"
+    bare = handle_fold.replace(".", "").replace("_", "")
+    if len(bare) >= 3 and (
+        any(h.startswith(bare) for h in hashtag_bodies) or any(bare in h for h in link_hosts)
+    ):
+        return "likely_brand"
+    return "unknown"
+
 
 def find_cues(
-    norm: NormalizedText, hashtags: list[Span], mentions: list[Span], links: list[Span]
+    norm: NormalizedText,
+    hashtags: list[Span],
+    mentions: list[Span],
+    links: list[Span],
+    lexicon: CueLexicon | None = None,
 ) -> list[Span]:
-    return [m.model_copy(update={"label": "brand_mention"}) for m in mentions]
+    """Commercial cues of a normalised text, sorted by position (see module docstring)."""
+    lex = lexicon or load_lexicon()
+    fold = norm.fold
+    orig = norm.original
+    out: list[Span] = []
+    link_ranges = [(sp.start, sp.end) for sp in links]
+    mention_ranges = [(sp.start, sp.end) for sp in mentions]
+    blocked = link_ranges + mention_ranges
+
+    # links
+    link_hosts: list[str] = []
+    for sp in links:
+        link_hosts.append(_host_path_query(sp.text)[0])
+        got = classify_link(sp.text, lex)
+        if got:
+            out.append(Span(start=sp.start, end=sp.end, text=sp.text, label=got[0], detail=got[1]))
+
+    # phrase lists
+    for label, rx in lex.phrases.items():
+        for m in rx.finditer(fold):
+            sp = norm.span(m.start(), m.end(), label)
+            if not _overlaps(sp.start, sp.end, blocked):
+                out.append(sp)
+
+    # discount codes
+    for m in lex.code_re.finditer(fold):
+        code_s, code_e = m.span("code")
+        code_fold = m.group("code")
+        code_text = norm.text[code_s:code_e]
+        trig = m.group("trig")
+        if code_fold in lex.code_stopwords:
+            continue
+        s0, _ = norm.to_original(m.start(), m.end())
+        if _overlaps(s0, norm.to_original(code_s, code_e)[1], link_ranges):
+            continue
+        bare = re.fullmatch(r"code|coupon", trig) is not None
+        if bare:
+            prev = re.search(r"(\w+)[\s-]*$", fold[: m.start()])
+            if prev and prev.group(1) in _NOT_DISCOUNT_BEFORE:
+                continue
+        strong = (
+            any(c.isdigit() for c in code_text)
+            or (code_text.isupper() and len(code_text) >= 3)
+            or not bare
+            or fold[m.end("trig") : code_s].strip(" \t\"'«*") != ""  # "code: x", "code = x"
+        )
+        if not strong:
+            continue
+        out.append(norm.span(m.start(), code_e, "discount_code", detail=code_text))
+
+    # mentions: brand guesses and thanks
+    hashtag_bodies = {
+        fold[norm.from_original(h.start) + 1 : norm.from_original(h.end)] for h in hashtags
+    }
+    for sp in mentions:
+        i = norm.from_original(sp.start)
+        j = norm.from_original(sp.end)
+        handle_fold = fold[i + 1 : j]
+        before = fold[max(0, i - 40) : i]
+        guess = _brand_guess(handle_fold, before, hashtag_bodies, link_hosts, lex)
+        t = lex.thanks_re.search(before)
+        if t and guess == "unknown":
+            guess = "likely_brand"
+        out.append(sp.model_copy(update={"label": "brand_mention", "detail": guess}))
+        if t:
+            ts = max(0, i - 40) + t.start()
+            # skip the non-word char the pattern may have consumed before the thanks
+            while ts < i and not fold[ts].isalnum():
+                ts += 1
+            out.append(norm.span(ts, j, "thanks_brand", detail=orig[sp.start : sp.end]))
+
+    # brand-partner hashtags
+    for sp in hashtags:
+        i = norm.from_original(sp.start)
+        j = norm.from_original(sp.end)
+        m = lex.partner_re.match(fold[i:j])
+        if m and m.group("brand") not in lex.partner_generic:
+            out.append(
+                Span(
+                    start=sp.start,
+                    end=sp.end,
+                    text=sp.text,
+                    label="brand_partner_hashtag",
+                    detail=m.group("brand"),
+                )
+            )
+
+    out.sort(key=lambda c: (c.start, c.end, c.label))
+    dedup: list[Span] = []
+    seen: set[tuple[int, int, str]] = set()
+    for c in out:
+        key = (c.start, c.end, c.label)
+        if key not in seen:
+            seen.add(key)
+            dedup.append(c)
+    return dedup
