@@ -312,15 +312,15 @@ def find_cues(
     for sp in hashtags:
         i = norm.from_original(sp.start)
         j = norm.from_original(sp.end)
-        m = lex.partner_re.match(fold[i:j])
-        if m and m.group("brand") not in lex.partner_generic:
+        pm = lex.partner_re.match(fold[i:j])
+        if pm and pm.group("brand") not in lex.partner_generic:
             out.append(
                 Span(
                     start=sp.start,
                     end=sp.end,
                     text=sp.text,
                     label="brand_partner_hashtag",
-                    detail=m.group("brand"),
+                    detail=pm.group("brand"),
                 )
             )
 
