@@ -68,6 +68,16 @@ class PackScan:
     folded: str = ""
 
 
+def _cue_labels(pre: Preprocessed, ignore_person_mentions: bool) -> set[str]:
+    return {
+        c.label
+        for c in pre.cues
+        if not (
+            ignore_person_mentions and c.label == "brand_mention" and c.detail == "likely_person"
+        )
+    }
+
+
 def _overlaps(a: TermMatch, b: TermMatch) -> bool:
     return a.start < b.end and b.start < a.end
 
@@ -151,7 +161,10 @@ class DisclosureAuditor:
         ]
         hits = [hit(m, "flagged") for m in flagged if keep(m)]
         hits += [hit(m, "foreign") for m in foreign if keep(m)]
-        scan.flagged = sorted((h for h in hits if outside_links(h)), key=lambda h: h.start)
+        scan.flagged = sorted(
+            (self._placed(pre, cp.pack, h) for h in hits if outside_links(h)),
+            key=lambda h: h.start,
+        )
         return scan
 
     def _placed(self, pre: Preprocessed, pack: RulePack, h: LabelHit) -> LabelHit:
@@ -188,7 +201,7 @@ class DisclosureAuditor:
         self, pre: Preprocessed, cp: CompiledPack, scan: PackScan, p: float | None
     ) -> tuple[Commercial, list[str]]:
         cfg = cp.pack.commercial
-        labels = {c.label for c in pre.cues}
+        labels = _cue_labels(pre, cfg.ignore_person_mentions)
         strong = labels & set(cfg.strong_cues)
         weak = labels & set(cfg.weak_cues)
         self_declared = bool(scan.accepted) or any(
@@ -271,7 +284,18 @@ class DisclosureAuditor:
             severities = {h.match.term.severity for h in scan.flagged}
             verdict = Verdict.inadequate if "inadequate" in severities else Verdict.needs_review
             self._add_flagged(scan, add, rule)
-            main_rule = scan.flagged[0].match.term.rule or d.flagged_rule or d.rule
+            # Even acceptable wording would fail here: a misplaced flagged label is inadequate.
+            for h in scan.flagged:
+                if h.problems:
+                    verdict = Verdict.inadequate
+                    add(*h.problems)
+                    rule(pack.placement.rule)
+            first = scan.flagged[0].match.term
+            main_rule = (
+                d.rule
+                if first.reason == "wrong_language"
+                else first.rule or d.flagged_rule or d.rule
+            )
             rule(d.rule)
             if post.platform_paid_label:
                 add("platform_label_only")
@@ -363,7 +387,7 @@ class DisclosureAuditor:
         reasons: list[str],
     ) -> float:
         cfg = cp.pack.commercial
-        n_strong = len({c.label for c in pre.cues} & set(cfg.strong_cues))
+        n_strong = len(_cue_labels(pre, cfg.ignore_person_mentions) & set(cfg.strong_cues))
         if verdict == Verdict.compliant:
             c = 0.9 if scan.accepted else 0.75
         elif verdict == Verdict.inadequate:
