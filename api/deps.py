@@ -1,0 +1,147 @@
+"""Dependencies as ``Annotated`` aliases (SessionDep, ServicesDep, CurrentKey, Reader, Writer,
+Admin). The dashboard reuses ``CurrentKey``/``Reader`` for its pages."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.errors import ApiError
+from api.metrics import Metrics
+from api.ratelimit import TokenBucketLimiter
+from api.security import ROLE_RANK, Role, lookup_key
+from api.services import Services
+from api.settings import Settings
+from api.tables import Tenant
+
+if TYPE_CHECKING:
+    from api.jobs import JobRunner
+
+
+@dataclass
+class AppState:
+    """Everything built once per app: settings, DB, services (once loaded), limiter, metrics."""
+
+    settings: Settings
+    sessions: sessionmaker[Session]
+    metrics: Metrics
+    limiter: TokenBucketLimiter
+    services: Services | None = None
+    load_error: str | None = None
+    runner: JobRunner | None = None
+    loaded: threading.Event = field(default_factory=threading.Event)
+
+
+def get_state(request: Request) -> AppState:
+    return request.app.state.clearpost  # type: ignore[no-any-return]
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+def get_session(state: StateDep) -> Iterator[Session]:
+    session = state.sessions()
+    try:
+        yield session
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_services(state: StateDep) -> Services:
+    if state.services is None:
+        msg = "the service is loading its models; retry shortly"
+        if state.load_error:
+            msg = f"the service failed to load its models: {state.load_error}"
+        raise ApiError(503, "not_ready", msg, headers={"Retry-After": "5"})
+    return state.services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+_bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer KEY`")
+_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="`X-API-Key: KEY`")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller: one key of one tenant, with its role."""
+
+    tenant_id: int
+    tenant: str
+    key_id: int
+    key_prefix: str
+    role: Role
+
+    def may(self, role: Role) -> bool:
+        return ROLE_RANK[self.role] >= ROLE_RANK[role]
+
+
+def get_principal(
+    state: StateDep,
+    session: SessionDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    header: Annotated[str | None, Depends(_header)],
+) -> Principal:
+    key = bearer.credentials if bearer is not None else header
+    if not key:
+        raise ApiError(
+            401,
+            "unauthenticated",
+            "send an API key as `Authorization: Bearer KEY` or `X-API-Key: KEY` "
+            "(create one with `clearpost keys create --tenant NAME --role analyst`)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    row = lookup_key(session, key.strip())
+    if row is None:
+        raise ApiError(
+            401, "invalid_key", "unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"}
+        )
+    tenant = session.get(Tenant, row.tenant_id)
+    session.rollback()  # end the read transaction before any slow work
+    assert tenant is not None
+    wait = state.limiter.take(f"key:{row.id}")
+    if wait > 0:
+        raise ApiError(
+            429,
+            "rate_limited",
+            f"rate limit of {state.settings.rate_limit_per_minute} requests/minute for this key "
+            "exceeded",
+            {"limit_per_minute": state.settings.rate_limit_per_minute, "retry_after_s": wait},
+            headers={"Retry-After": state.limiter.retry_after_header(wait)},
+        )
+    return Principal(tenant.id, tenant.name, row.id, row.prefix, Role(row.role))
+
+
+CurrentKey = Annotated[Principal, Depends(get_principal)]
+
+
+def require(role: Role) -> Any:
+    def _dep(principal: CurrentKey) -> Principal:
+        if not principal.may(role):
+            raise ApiError(
+                403,
+                "forbidden",
+                f"this key's role ({principal.role.value}) may not do this; it needs "
+                f"{role.value} or above",
+                {"role": principal.role.value, "required": role.value},
+            )
+        return principal
+
+    return Depends(_dep)
+
+
+Reader = Annotated[Principal, require(Role.viewer)]
+Writer = Annotated[Principal, require(Role.analyst)]
+Admin = Annotated[Principal, require(Role.admin)]

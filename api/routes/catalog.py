@@ -1,0 +1,81 @@
+"""GET /v1/rules (rule packs, versions, citations), GET /v1/models (model cards, metrics),
+GET /v1/sweeps (cohort metrics over the tenant's stored analyses)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from api.deps import Reader, ServicesDep, SessionDep
+from api.errors import R503, READ, ApiError
+from api.schemas import ModelPublic, ModelsPublic, RulePackPublic, RulePacksPublic, SweepPublic
+from api.store import latest_analyses
+from nlp.posts import Platform
+
+router = APIRouter(tags=["catalog"])
+
+
+@router.get(
+    "/rules",
+    response_model=RulePacksPublic,
+    responses={**READ, **R503},
+    summary="Jurisdiction rule packs with their versions and legal citations",
+)
+def rules(_p: Reader, services: ServicesDep) -> RulePacksPublic:
+    packs = [RulePackPublic.model_validate(p) for p in services.rule_packs()]
+    return RulePacksPublic(
+        data=packs, count=len(packs), default_jurisdictions=services.default_jurisdictions
+    )
+
+
+@router.get(
+    "/models",
+    response_model=ModelsPublic,
+    responses={**READ, **R503},
+    summary="Bundled model artifacts: model cards and metrics",
+)
+def models(_p: Reader, services: ServicesDep) -> ModelsPublic:
+    active = services.model_info
+    cards = []
+    for c in services.model_cards():
+        loaded = bool(active) and (
+            str(active.get("id")) in (c["id"], c["path"])
+            and str(active.get("version", c["version"])) == c["version"]
+        )
+        cards.append(ModelPublic(loaded=loaded, **c))
+    return ModelsPublic(data=cards, count=len(cards), active=active)
+
+
+@router.get(
+    "/sweeps",
+    response_model=SweepPublic,
+    responses={**READ, **R503},
+    summary="Cohort metrics over this tenant's stored analyses (a compliance sweep)",
+)
+def sweeps(
+    principal: Reader,
+    session: SessionDep,
+    services: ServicesDep,
+    platform: Platform | None = None,
+    jurisdiction: str | None = None,
+) -> SweepPublic:
+    if services.sweep is None:
+        raise ApiError(503, "not_ready", "cohort metrics (nlp.scoring.sweep) are not installed")
+    code = services.resolve_jurisdictions([jurisdiction])[0] if jurisdiction else None
+    analyses = latest_analyses(
+        session,
+        principal.tenant_id,
+        platform=platform.value if platform else None,
+        jurisdiction=code,
+    )
+    metrics: Any = services.sweep(analyses) if analyses else {}
+    if hasattr(metrics, "model_dump"):
+        metrics = metrics.model_dump(mode="json")
+    return SweepPublic(
+        n_posts=len(analyses),
+        n_creators=len({(a.creator, a.platform) for a in analyses}),
+        jurisdiction=code,
+        platform=platform.value if platform else None,
+        metrics=dict(metrics) if isinstance(metrics, dict) else {"value": metrics},
+    )

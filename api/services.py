@@ -1,0 +1,240 @@
+"""The library objects the service uses, built ONCE at start-up (Presidio's habit: the REST
+layer only translates). Tests hand ``create_app`` a factory returning fakes.
+
+Everything here talks to ``nlp``; routes talk to ``Services`` only."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from api.settings import Settings
+from nlp.errors import UnknownJurisdictionError
+from nlp.posts import Post
+from nlp.results import CreatorTrust, PostAnalysis, Verdict
+
+if TYPE_CHECKING:
+    from api.schemas import CheckPublic, CheckRequest
+
+SEVERITY = {
+    "undisclosed": 4,
+    "inadequate": 3,
+    "needs_review": 2,
+    "compliant": 1,
+    "not_commercial": 0,
+}
+
+log = logging.getLogger("clearpost.services")
+
+
+class AnalyzerLike(Protocol):
+    def analyze(
+        self, posts: Sequence[Post], jurisdictions: Sequence[str] | None = None
+    ) -> list[PostAnalysis]: ...
+
+
+@dataclass
+class Services:
+    """What the routes need. Only ``analyzer`` and ``jurisdictions`` are required."""
+
+    analyzer: AnalyzerLike
+    jurisdictions: list[str]
+    default_jurisdictions: list[str]
+    aliases: dict[str, str] = field(default_factory=dict)
+    score_creators: Callable[..., list[CreatorTrust]] | None = None
+    profiles: list[str] = field(default_factory=lambda: ["compliance"])
+    sweep: Callable[..., Any] | None = None
+    check: Callable[..., Any] | None = None
+    read_table: Callable[..., Any] | None = None
+    rule_packs: Callable[[], list[dict[str, Any]]] = lambda: []
+    model_cards: Callable[[], list[dict[str, Any]]] = lambda: []
+    model_info: dict[str, str] | None = None
+
+    def precheck(self, req: CheckRequest, jurisdictions: list[str]) -> CheckPublic:
+        """The caption pre-check: the analyzer's findings for a draft post, worst verdict first,
+        each with its fix; plus the rewritten caption where the pre-check module offers one."""
+        post = Post(
+            id="precheck",
+            text=req.text,
+            platform=req.platform,
+            format=req.format,
+            platform_paid_label=req.platform_paid_label,
+        )
+        analysis = self.analyzer.analyze([post], jurisdictions=jurisdictions)[0]
+        findings = sorted(analysis.findings, key=lambda f: -SEVERITY.get(f.verdict.value, 0))
+        worst = findings[0].verdict.value if findings else Verdict.not_commercial.value
+        suggested = None
+        if self.check is not None:
+            try:
+                out = self.check(req.text, jurisdictions=jurisdictions)
+                suggested = getattr(out, "suggested_text", None) or (
+                    out.get("suggested_text") if isinstance(out, dict) else None
+                )
+            except Exception:  # noqa: BLE001 - the rewrite is a convenience, the verdict stands
+                log.warning("pre-check rewrite failed", exc_info=True)
+        from api.schemas import CheckPublic
+
+        return CheckPublic(
+            verdict=worst,
+            ok=worst in (Verdict.compliant.value, Verdict.not_commercial.value),
+            findings=findings,
+            suggested_text=suggested,
+        )
+
+    def resolve_jurisdictions(self, codes: Sequence[str] | None) -> list[str]:
+        """Validate and normalise (aliases -> pack id), or the configured default when None."""
+        if codes is None or len(codes) == 0:
+            return list(self.default_jurisdictions)
+        out: list[str] = []
+        unknown: list[str] = []
+        for c in codes:
+            k = str(c).strip().lower()
+            k = self.aliases.get(k, k)
+            if k not in self.jurisdictions:
+                unknown.append(str(c))
+            elif k not in out:
+                out.append(k)
+        if unknown:
+            raise UnknownJurisdictionError(unknown, self.jurisdictions)
+        return out
+
+
+def _pack_public(pack: Any) -> dict[str, Any]:
+    rules = []
+    for rid, rule in sorted(getattr(pack, "rules", {}).items()):
+        try:
+            cit, url = pack.rule_citation(rid)
+        except Exception:  # noqa: BLE001 - a pack without citations still lists its rules
+            cit, url = "", None
+        rules.append(
+            {
+                "id": rid,
+                "title": getattr(rule, "title", ""),
+                "summary": getattr(rule, "summary", None),
+                "citation": cit,
+                "citation_url": url,
+            }
+        )
+    sources = [
+        {"id": sid, "title": s.title, "citation": s.citation, "url": s.url}
+        for sid, s in sorted(getattr(pack, "sources", {}).items())
+    ]
+    eff = getattr(pack, "effective_date", None)
+    return {
+        "id": pack.id,
+        "name": getattr(pack, "name", pack.id),
+        "version": pack.version,
+        "ref": f"{pack.id}@{pack.version}",
+        "effective_date": eff.isoformat() if eff is not None else None,
+        "authority": getattr(pack, "authority", ""),
+        "aliases": list(getattr(pack, "aliases", [])),
+        "scope": getattr(pack, "scope", ""),
+        "audience_languages": list(getattr(pack, "audience_languages", [])),
+        "sources": sources,
+        "rules": rules,
+    }
+
+
+def artifact_cards(artifacts_dir: Path) -> list[dict[str, Any]]:
+    """Every bundled model artifact: its model_meta.json and MODEL_CARD.md."""
+    out: list[dict[str, Any]] = []
+    if not artifacts_dir.is_dir():
+        return out
+    for d in sorted(p for p in artifacts_dir.iterdir() if p.is_dir()):
+        meta_p = d / "model_meta.json"
+        if not meta_p.is_file():
+            continue
+        try:
+            meta = json.loads(meta_p.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            log.warning("unreadable %s: %s", meta_p, exc)
+            continue
+        card_p = d / "MODEL_CARD.md"
+        out.append(
+            {
+                "id": str(meta.get("id") or meta.get("name") or d.name),
+                "version": str(meta.get("version", "")),
+                "path": d.name,
+                "metrics": meta.get("metrics") or {},
+                "meta": meta,
+                "card": card_p.read_text(encoding="utf-8") if card_p.is_file() else None,
+            }
+        )
+    return out
+
+
+def build_services(settings: Settings) -> Services:
+    """The real thing: rule packs, the Analyzer (with the bundled model unless MODEL=none),
+    scoring, sweep, pre-check and ingest. Slow (loads models): called once, at start-up."""
+    from nlp.analyzer import Analyzer
+    from nlp.rules.registry import RulePackRegistry
+
+    registry = RulePackRegistry.default()
+    codes = registry.codes()
+    aliases: dict[str, str] = {}
+    for c in codes:
+        for a in getattr(registry.get(c), "aliases", []):
+            aliases[a.lower()] = c
+    default = settings.default_jurisdictions or codes
+    if settings.default_jurisdictions:
+        registry.resolve(default)  # fail at start-up, not half-way through a request
+        default = [registry.get(c).id for c in default]
+    analyzer = Analyzer(
+        model="default" if settings.model == "default" else None, jurisdictions=tuple(default)
+    )
+
+    services = Services(
+        analyzer=analyzer,
+        jurisdictions=codes,
+        default_jurisdictions=list(default),
+        aliases=aliases,
+        rule_packs=lambda: [_pack_public(registry.get(c)) for c in codes],
+    )
+    info = getattr(analyzer, "model_info", None) or getattr(
+        getattr(analyzer, "model", None), "info", None
+    )
+    services.model_info = dict(info) if isinstance(info, dict) else None
+
+    try:
+        from nlp.scoring import trust
+
+        services.score_creators = trust.score_creators
+        profiles = getattr(trust, "PROFILES", None)
+        if profiles:
+            services.profiles = sorted(profiles)
+    except ModuleNotFoundError as exc:
+        if exc.name != "nlp.scoring.trust":
+            raise
+        log.warning("nlp.scoring.trust is absent: /v1/creators answers 503")
+    try:
+        from nlp.scoring import sweep
+
+        fn = getattr(sweep, "cohort_metrics", None) or getattr(sweep, "sweep", None)
+        services.sweep = fn
+    except ModuleNotFoundError as exc:
+        if exc.name != "nlp.scoring.sweep":
+            raise
+    try:
+        from nlp.ingest import read_table
+
+        services.read_table = read_table
+    except ModuleNotFoundError as exc:
+        if exc.name != "nlp.ingest":
+            raise
+    try:
+        from nlp.signals import disclosure
+
+        services.check = getattr(disclosure, "check_caption", None) or getattr(
+            disclosure, "precheck", None
+        )
+    except ModuleNotFoundError as exc:
+        if exc.name != "nlp.signals.disclosure":
+            raise
+
+    artifacts = Path(__file__).resolve().parents[1] / "nlp" / "models" / "artifacts"
+    services.model_cards = lambda: artifact_cards(artifacts)
+    return services

@@ -1,0 +1,75 @@
+"""Every setting of the service, in one place, read from the environment (prefix CLEARPOST_)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Service settings. Each field is overridable as ``CLEARPOST_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="CLEARPOST_", env_file=None, extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///./var/clearpost.db",
+        description="SQLAlchemy URL. SQLite (WAL mode) by default; postgresql+psycopg://... works.",
+    )
+    auto_migrate: bool = Field(
+        default=True,
+        description="Apply Alembic migrations at start-up. When false, a database that is not at "
+        "the current revision is refused.",
+    )
+    default_jurisdictions: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Jurisdictions used when a request names none; empty = every installed pack. "
+        "Comma-separated in the environment: CLEARPOST_DEFAULT_JURISDICTIONS=uk,us",
+    )
+    model: Literal["default", "none"] = Field(
+        default="default", description="'default' loads the bundled model; 'none' = rules only."
+    )
+    max_posts_per_sync: int = Field(
+        default=100, ge=1, description="Posts per /v1/analyze or /v1/posts call."
+    )
+    max_body_bytes: int = Field(
+        default=2_000_000, ge=1024, description="Largest JSON request body."
+    )
+    max_upload_bytes: int = Field(
+        default=50_000_000, ge=1024, description="Largest /v1/jobs upload."
+    )
+    max_text_chars: int = Field(default=20_000, ge=1, le=20_000, description="Longest post text.")
+    max_job_posts: int = Field(default=100_000, ge=1, description="Most posts in one job upload.")
+    rate_limit_per_minute: int = Field(
+        default=600, ge=0, description="Requests per minute per API key (token bucket); 0 = off."
+    )
+    job_workers: int = Field(
+        default=1, ge=0, description="Background job worker threads (0 = none)."
+    )
+    job_batch_size: int = Field(default=8, ge=1, description="Posts analysed per job transaction.")
+    job_lease_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="A running job whose worker stopped renewing its lease for "
+        "this long is taken over (e.g. after kill -9 and restart).",
+    )
+    job_poll_seconds: float = Field(default=1.0, gt=0, description="Idle worker poll interval.")
+    load_in_background: bool = Field(
+        default=True,
+        description="Load the Analyzer in a thread so /healthz answers at once and /readyz says "
+        "503 until it is loaded.",
+    )
+
+    @field_validator("default_jurisdictions", mode="before")
+    @classmethod
+    def _split(cls, v: object) -> object:
+        if isinstance(v, str):
+            return [p.strip().lower() for p in v.split(",") if p.strip()]
+        return v
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,121 @@
+"""API/storage test fixtures: apps on SQLite (a temp file) or PostgreSQL (a fresh schema per
+test session on 127.0.0.1:5432, skipped visibly where none answers), with the fake Analyzer."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.db import session_scope
+from api.main import create_app
+from api.security import create_key, get_or_create_tenant
+from api.settings import Settings
+from tests.fixtures.api.fakes import fake_services
+
+PG_BASE = os.environ.get(
+    "CLEARPOST_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def _pg_admin_engine():  # type: ignore[no-untyped-def]
+    from sqlalchemy import create_engine
+
+    return create_engine(PG_BASE, connect_args={"connect_timeout": 3})
+
+
+@pytest.fixture(scope="session")
+def pg_schema_url() -> Iterator[Callable[[], str]]:
+    """Factory of fresh PostgreSQL schemas (one per call), all dropped at the end."""
+    from sqlalchemy import text
+
+    try:
+        eng = _pg_admin_engine()
+        with eng.connect() as c:
+            c.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001
+        pytest.skip(
+            f"PostgreSQL at {PG_BASE} is not reachable ({type(exc).__name__}): PostgreSQL storage tests skipped"
+        )
+    made: list[str] = []
+
+    def make() -> str:
+        name = f"cp_test_{uuid.uuid4().hex[:12]}"
+        with eng.begin() as c:
+            c.execute(text(f'CREATE SCHEMA "{name}"'))
+        made.append(name)
+        sep = "&" if "?" in PG_BASE else "?"
+        return f"{PG_BASE}{sep}options=-csearch_path%3D{name}"
+
+    yield make
+    with eng.begin() as c:
+        for name in made:
+            c.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+    eng.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'clearpost.db'}"
+    return request.getfixturevalue("pg_schema_url")()
+
+
+@dataclass
+class Api:
+    client: TestClient
+    app: Any
+
+    def key(self, tenant: str, role: str = "analyst") -> dict[str, str]:
+        state = self.app.state.clearpost
+        with session_scope(state.sessions) as s:
+            t, _ = get_or_create_tenant(s, tenant)
+            _row, secret = create_key(s, t, role)
+        return {"Authorization": f"Bearer {secret}"}
+
+
+@contextmanager
+def running_app(db_url: str, **overrides: Any) -> Iterator[Api]:
+    settings = Settings(
+        database_url=db_url,
+        load_in_background=False,
+        job_workers=overrides.pop("job_workers", 0),
+        rate_limit_per_minute=overrides.pop("rate_limit_per_minute", 0),
+        job_poll_seconds=0.05,
+        **overrides,
+    )
+    app = create_app(settings, services_factory=fake_services)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield Api(client, app)
+
+
+@pytest.fixture
+def make_api(tmp_path: Path) -> Callable[..., Any]:
+    """``with make_api(**settings) as api:`` on a temp SQLite file."""
+
+    def make(db_url: str | None = None, **overrides: Any) -> Any:
+        return running_app(db_url or f"sqlite:///{tmp_path / 'clearpost.db'}", **overrides)
+
+    return make
+
+
+@pytest.fixture
+def api(make_api: Callable[..., Any]) -> Iterator[Api]:
+    with make_api() as a:
+        yield a
+
+
+def post(
+    i: int | str,
+    text: str = "Loving this serum, code GLOW10 #ad",
+    creator: str = "alice",
+    **kw: Any,
+) -> dict[str, Any]:
+    return {"id": str(i), "creator": creator, "text": text, **kw}
