@@ -31,14 +31,14 @@ from nlp.results import CreatorTrust, Finding, PostAnalysis, Span, Verdict
 REPORT_FORMAT_VERSION = "1"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "web" / "templates"
 
-# Where a platform's feed cuts a caption behind "more", used only when nlp.preprocess is not
-# importable (characters; an approximation: the real cut also depends on line breaks and the
-# device). A Span labelled "fold" or ``metrics["fold_offset"]`` in the analysis wins over both.
+# Where a platform's feed cuts a caption behind "more" when the analyzer did not say (characters;
+# an approximation: the real cut also depends on line breaks and the device). The analyzer's own
+# offset wins when present (a Span labelled "fold" or ``metrics["fold_offset"]``).
 DEFAULT_FOLD_CHARS: dict[str, int] = {
     "instagram": 125,
     "tiktok": 100,
-    "facebook": 125,
-    "youtube": 100,
+    "facebook": 480,
+    "youtube": 157,
     "x": 280,
     "other": 125,
 }
@@ -124,15 +124,8 @@ def fold_offset(analysis: PostAnalysis, text: str | None) -> int | None:
     raw = analysis.metrics.get("fold_offset")
     if isinstance(raw, int) and not isinstance(raw, bool):
         return raw if 0 <= raw < len(text) else None
-    try:  # the preprocessor's own landmark (normalised offsets mapped back to the original)
-        from nlp.normalize import normalize
-        from nlp.preprocess import fold_offset_for
-
-        off = fold_offset_for(normalize(text), analysis.platform, analysis.format)
-        return off if 0 < off < len(text) else None
-    except (ImportError, AttributeError, TypeError, ValueError, IndexError):
-        cut = DEFAULT_FOLD_CHARS.get(analysis.platform, DEFAULT_FOLD_CHARS["other"])
-        return cut if len(text) > cut else None
+    cut = DEFAULT_FOLD_CHARS.get(analysis.platform, DEFAULT_FOLD_CHARS["other"])
+    return cut if len(text) > cut else None
 
 
 def evidence_spans(analysis: PostAnalysis, text: str | None) -> list[Span]:
@@ -300,8 +293,7 @@ def disclosure_record(analyses: Iterable[PostAnalysis]) -> DisclosureRecord:
 
 
 def band_colour(score: float) -> str:
-    """Colour for a 0..100 value, on the trust profiles' band edges (high >= 80, medium >= 60)."""
-    return "#067647" if score >= 80 else "#a15c07" if score >= 60 else "#b42318"
+    return "#067647" if score >= 70 else "#a15c07" if score >= 45 else "#b42318"
 
 
 def _parse_time(s: str | None) -> datetime | None:
@@ -698,11 +690,6 @@ class CreatorReport:
         return [p for p in self.posts if p.analysis.findings]
 
 
-def text_for(texts: Mapping[str, str], a: PostAnalysis) -> str | None:
-    """The caption of ``a``: keyed ``platform:post_id`` (unique) or plain ``post_id``."""
-    return texts.get(f"{a.platform}:{a.post_id}", texts.get(a.post_id))
-
-
 def _verdict_counts(analyses: Iterable[PostAnalysis]) -> dict[str, Counter]:
     out: dict[str, Counter] = {}
     for a in analyses:
@@ -726,7 +713,7 @@ def build_creator_report(
     mine = [a for a in analyses if a.creator == trust.creator] or list(analyses)
     return CreatorReport(
         trust=trust,
-        posts=[post_view(a, text_for(texts, a)) for a in _sort_posts(mine)],
+        posts=[post_view(a, texts.get(a.post_id)) for a in _sort_posts(mine)],
         generated_at=generated_at or datetime.now(UTC),
         record=disclosure_record(mine),
         versions=versions_summary(mine, trust),
@@ -814,7 +801,7 @@ def build_cohort_report(
     return CohortReport(
         name=name,
         rows=rows,
-        posts=[post_view(a, text_for(texts, a)) for a in _sort_posts(analyses)],
+        posts=[post_view(a, texts.get(a.post_id)) for a in _sort_posts(analyses)],
         sweep=dict(sweep or {}),
         generated_at=generated_at or datetime.now(UTC),
         versions=versions_summary(analyses),
