@@ -326,7 +326,12 @@ def _convert(
     extras: dict[str, str] = {}
     for col, field in mapping.items():
         v = rec.get(col)
-        if _is_missing(v) or isinstance(v, str) and field not in ("text", "comments") and not v.strip():
+        if (
+            _is_missing(v)
+            or isinstance(v, str)
+            and field not in ("text", "comments")
+            and not v.strip()
+        ):
             v = None
         if field in EXTRA_FIELDS:
             if v is not None:
@@ -447,6 +452,10 @@ def _decode(raw: _Raw, encoding: str | None) -> str:
         except (UnicodeDecodeError, LookupError) as e:
             raise InputError(f"{raw.name}: cannot be read as {encoding}: {e}") from None
         return text.lstrip("\ufeff")
+    if b"\x00" in data[:65536] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(
+            f"{raw.name}: looks like a binary file (NUL bytes), not {raw.suffix.lstrip('.') or 'text'}"
+        )
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")
