@@ -75,6 +75,14 @@ class CommentSignals(BaseModel):
     )
     suspicion_evidence: list[str] = Field(default_factory=list)
     tone: ToneResult | None = None
+    spam_source: Literal["model", "heuristic"] | None = Field(
+        default=None, description="model head, or the transparent pattern fallback without a model"
+    )
+    spam_evidence: list[str] = Field(default_factory=list)
+    generic_evidence: list[str] = Field(default_factory=list)
+    duplicate_evidence: list[str] = Field(
+        default_factory=list, description="comment texts also found under other posts"
+    )
 
 
 class EngagementSignals(BaseModel):
@@ -87,6 +95,12 @@ class EngagementSignals(BaseModel):
     comments_robust_z: float | None = None
     comments_to_likes: float | None = None
     benchmark_version: str | None = None
+    benchmark_source: Literal["data", "default"] | None = Field(
+        default=None, description="percentiles of the data at hand, or the shipped default table"
+    )
+    benchmark: dict[str, float] = Field(
+        default_factory=dict, description="the tier's reference values used (p10/p50/p99 or median)"
+    )
 
 
 class AuthenticityResult(BaseModel):
@@ -95,6 +109,14 @@ class AuthenticityResult(BaseModel):
         default=None, description="Id of a near-duplicate cluster spanning other creators."
     )
     scripted_with: list[str] = Field(default_factory=list, description="post ids in that cluster")
+    scripted_creators: list[str] = Field(default_factory=list, description="creators in that cluster")
+    scripted_similarity: float | None = Field(
+        default=None, description="highest estimated Jaccard similarity in the cluster"
+    )
+    scripted_checked: bool = Field(
+        default=False,
+        description="the caption was long enough and compared against other creators' captions",
+    )
     comments: CommentSignals | None = None
     engagement: EngagementSignals | None = None
     flags: list[str] = Field(default_factory=list)
