@@ -141,8 +141,17 @@ def resolve_columns(
     """``{input column: target}`` for the columns that feed a Post field or an extra.
 
     Raises :class:`InputError` for a ``column_map`` naming an unknown column or target, two
-    columns feeding one field, or missing required columns.
+    aliases competing for one field, or missing required columns.
     """
+    return _resolve(columns, column_map, source)[0]
+
+
+def _resolve(
+    columns: Iterable[str], column_map: Mapping[str, str] | None, source: str
+) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """(mapping, fallbacks): fallbacks are alias columns shadowed by an exact or mapped
+    column, read for a record whose primary column is absent or empty (JSON records often
+    mix "text" and "caption")."""
     cols = [str(c) for c in columns]
     targets = set(POST_FIELDS) | set(EXTRA_FIELDS)
     out: dict[str, str] = {}
@@ -168,12 +177,15 @@ def resolve_columns(
             out[c] = n
             taken.add(n)
     alias_hits: dict[str, list[str]] = {}
+    fallbacks: dict[str, list[str]] = {}
     for c in cols:
         if c in out:
             continue
         alias = ALIASES.get(_norm_col(c))
         if alias and alias not in taken:
             alias_hits.setdefault(alias, []).append(c)
+        elif alias:
+            fallbacks.setdefault(alias, []).append(c)
     for dst, srcs in alias_hits.items():
         if len(srcs) > 1:
             raise InputError(
@@ -189,7 +201,7 @@ def resolve_columns(
             f"{', '.join(cols) or '(none)'}. Rename them or pass a column map "
             f"(e.g. column_map={{'caption': 'text'}})."
         )
-    return out
+    return out, fallbacks
 
 
 # ---------------------------------------------------------------------------------------------
@@ -318,7 +330,9 @@ def _id_from_url(url: str) -> str:
 
 
 def _convert(
-    rec: Mapping[str, Any], mapping: Mapping[str, str]
+    rec: Mapping[str, Any],
+    mapping: Mapping[str, str],
+    fallbacks: Mapping[str, list[str]] | None = None,
 ) -> tuple[Post | None, dict[str, str], list[str]]:
     """(post or None, extras, error messages) for one record."""
     errors: list[str] = []
@@ -326,6 +340,16 @@ def _convert(
     extras: dict[str, str] = {}
     for col, field in mapping.items():
         v = rec.get(col)
+        if (
+            fallbacks
+            and field in fallbacks
+            and (_is_missing(v) or (isinstance(v, str) and v == ""))
+        ):
+            for alt in fallbacks[field]:
+                av = rec.get(alt)
+                if not _is_missing(av) and not (isinstance(av, str) and av == ""):
+                    col, v = alt, av
+                    break
         if (
             _is_missing(v)
             or isinstance(v, str)
@@ -675,12 +699,12 @@ def _where(line: int | None) -> str:
 def _convert_all(
     name: str, columns: list[str], records: Iterator[_Record], column_map: Mapping[str, str] | None
 ) -> Iterator[tuple[Post, dict[str, str]] | tuple[int, str]]:
-    mapping = resolve_columns(columns, column_map, source=name)
+    mapping, fallbacks = _resolve(columns, column_map, name)
     for n, line, rec in records:
         if "__error__" in rec and len(rec) == 1:
             yield n, f"{rec['__error__']}{_where(line)}"
             continue
-        post, extras, errors = _convert(rec, mapping)
+        post, extras, errors = _convert(rec, mapping, fallbacks)
         if post is None:
             for msg in errors:
                 yield n, f"{msg}{_where(line)}"
