@@ -123,6 +123,11 @@ class Commercial(_Strict):
     rule: str = Field(description="rule id saying what makes a post commercial (the trigger)")
     strong_cues: list[str]
     weak_cues: list[str]
+    strong_with_brand: list[str] = Field(
+        default_factory=list,
+        description="cues that are strong only next to a brand @mention or a shop/affiliate "
+        "link, weak otherwise ('cadeau', 'win' and 'available at' are everyday words too)",
+    )
     model_threshold: float = Field(default=0.5, ge=0, le=1)
     model_high: float = Field(default=0.85, ge=0, le=1)
     weak_cues_dismiss_below: float = Field(default=0.1, ge=0, le=1)
@@ -132,7 +137,7 @@ class Commercial(_Strict):
         description="an @mention the preprocessor marks likely_person is not a commercial cue",
     )
 
-    @field_validator("strong_cues", "weak_cues")
+    @field_validator("strong_cues", "weak_cues", "strong_with_brand")
     @classmethod
     def _known(cls, v: list[str]) -> list[str]:
         bad = sorted(set(v) - CUE_LABELS)
@@ -236,3 +241,7 @@ class CommonLexicon(_Strict):
     version: str = Field(pattern=r"^\d{4}\.\d+$")
     negations: dict[str, list[str]] = Field(min_length=1)
     labels_by_language: dict[str, list[str]] = Field(min_length=1)
+    fold_lines: dict[str, int] = Field(
+        default_factory=dict,
+        description="platform -> lines shown before 'more' in the feed (posts, not stories)",
+    )

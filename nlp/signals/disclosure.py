@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Literal
 from nlp.results import Finding, Span, Verdict
 from nlp.rules.matching import CompiledPack, TermMatch
 from nlp.rules.registry import RulePackRegistry
+from nlp.rules.schema import Commercial as CommercialCfg
 from nlp.rules.schema import RulePack
 
 if TYPE_CHECKING:
@@ -68,14 +69,71 @@ class PackScan:
     folded: str = ""
 
 
-def _cue_labels(pre: Preprocessed, ignore_person_mentions: bool) -> set[str]:
-    return {
+_BRAND_CONTEXT = frozenset({"affiliate_link", "short_link", "link_in_bio", "discount_code"})
+_NO_FOLD_FORMATS = frozenset({"story", "live"})
+
+
+def _cue_labels(pre: Preprocessed, cfg: CommercialCfg) -> tuple[set[str], set[str]]:
+    """(strong, weak) cue labels present, per the pack's commercial config."""
+    labels = {
         c.label
         for c in pre.cues
         if not (
-            ignore_person_mentions and c.label == "brand_mention" and c.detail == "likely_person"
+            cfg.ignore_person_mentions
+            and c.label == "brand_mention"
+            and c.detail == "likely_person"
         )
     }
+    strong = labels & set(cfg.strong_cues)
+    weak = labels & set(cfg.weak_cues)
+    contextual = labels & set(cfg.strong_with_brand)
+    if contextual:
+        if "brand_mention" in labels or labels & _BRAND_CONTEXT:
+            strong |= contextual
+        else:
+            weak |= contextual
+    return strong, weak
+
+
+@dataclass(frozen=True)
+class Landmarks:
+    """Where things are in the ORIGINAL text, computed once per post for every pack."""
+
+    fold: int  # first offset hidden behind "more"
+    block_start: int | None  # start of the trailing run of hashtags/@mentions
+
+
+def _value(v: object) -> str:
+    return str(getattr(v, "value", v))
+
+
+def landmarks(pre: Preprocessed, fold_lines: dict[str, int]) -> Landmarks:
+    text = pre.post.text
+    fold = pre.fold_offset
+    n_lines = fold_lines.get(_value(pre.post.platform))
+    if n_lines and _value(pre.post.format) not in _NO_FOLD_FORMATS:
+        # skip leading blank lines; the n-th line break after the text starts ends the preview
+        i = len(text) - len(text.lstrip())
+        for _ in range(n_lines):
+            j = text.find("\n", i)
+            if j < 0:
+                break
+            i = j + 1
+        else:
+            fold = min(fold, i - 1)
+    tags = sorted(list(pre.hashtags) + list(pre.mentions), key=lambda t: t.start)
+    run: int | None = None
+    end = len(text)
+    for t in reversed(tags):
+        if re.search(r"\w", text[t.end : end]):
+            break
+        run = t.start
+        end = t.start
+    if run is not None and pre.hashtag_block_start is not None:
+        run = min(run, pre.hashtag_block_start)
+    elif run is None:
+        run = pre.hashtag_block_start
+    return Landmarks(fold=fold, block_start=run)
 
 
 def _overlaps(a: TermMatch, b: TermMatch) -> bool:
@@ -110,9 +168,10 @@ class DisclosureAuditor:
             if p is not None and not 0.0 <= p <= 1.0:
                 raise ValueError(f"{name} must be within [0, 1], got {p}")
         out: list[Finding] = []
+        lm = landmarks(pre, self.registry.common.fold_lines)
         for pack in self.registry.resolve(list(jurisdictions)):
             cp = self.registry.compiled(pack.id)
-            scan = self.scan(pre, cp)
+            scan = self.scan(pre, cp, lm)
             state, cue_reasons = self._commercial(pre, cp, scan, commercial_probability)
             finding = self._disclosure(
                 pre, cp, scan, state, cue_reasons, commercial_probability, disclosure_probability
@@ -123,7 +182,8 @@ class DisclosureAuditor:
         return out
 
     # ------------------------------------------------------------------ matching
-    def scan(self, pre: Preprocessed, cp: CompiledPack) -> PackScan:
+    def scan(self, pre: Preprocessed, cp: CompiledPack, lm: Landmarks | None = None) -> PackScan:
+        lm = lm or landmarks(pre, self.registry.common.fold_lines)
         norm = pre.norm
         folded = cp.fold(norm.fold)
         negs = cp.negations.finditer(folded)
@@ -155,24 +215,24 @@ class DisclosureAuditor:
         scan = PackScan(folded=folded)
         scan.negations = [h for h in (hit(m, "negation") for m in negs) if outside_links(h)]
         scan.accepted = [
-            self._placed(pre, cp.pack, h)
+            self._placed(pre, lm, cp.pack, h)
             for h in (hit(m, "accepted") for m in accepted)
             if outside_links(h)
         ]
         hits = [hit(m, "flagged") for m in flagged if keep(m)]
         hits += [hit(m, "foreign") for m in foreign if keep(m)]
         scan.flagged = sorted(
-            (self._placed(pre, cp.pack, h) for h in hits if outside_links(h)),
+            (self._placed(pre, lm, cp.pack, h) for h in hits if outside_links(h)),
             key=lambda h: h.start,
         )
         return scan
 
-    def _placed(self, pre: Preprocessed, pack: RulePack, h: LabelHit) -> LabelHit:
+    def _placed(self, pre: Preprocessed, lm: Landmarks, pack: RulePack, h: LabelHit) -> LabelHit:
         """Attach the placement problems of one accepted label."""
         pl = pack.placement
         original = pre.post.text
         problems: list[str] = []
-        block = pre.hashtag_block_start
+        block = lm.block_start
         if pl.not_in_trailing_hashtags and block is not None and h.start >= block:
             others = [
                 t
@@ -181,7 +241,7 @@ class DisclosureAuditor:
             ]
             if len(others) >= pl.buried_min_other_tags:
                 problems.append("buried_in_hashtags")
-        if pl.before_fold and h.end > pre.fold_offset:
+        if pl.before_fold and h.end > lm.fold:
             problems.append("below_fold")
         if pl.position == "first_line" and h.start >= pre.first_line_end:
             problems.append("not_first_line")
@@ -201,19 +261,16 @@ class DisclosureAuditor:
         self, pre: Preprocessed, cp: CompiledPack, scan: PackScan, p: float | None
     ) -> tuple[Commercial, list[str]]:
         cfg = cp.pack.commercial
-        labels = _cue_labels(pre, cfg.ignore_person_mentions)
-        strong = labels & set(cfg.strong_cues)
-        weak = labels & set(cfg.weak_cues)
+        strong, weak = _cue_labels(pre, cfg)
         self_declared = bool(scan.accepted) or any(
             h.match.term.implies_commercial for h in scan.flagged
         )
         if pre.post.platform_paid_label:
             self_declared = True
-        weak_words = any(not h.match.term.implies_commercial for h in scan.flagged)
         reasons: list[str] = []
         if strong or self_declared:
             return "yes", reasons
-        if weak or weak_words:
+        if weak:
             if p is None:
                 return "maybe", ["weak_commercial_cues"]
             if p >= cfg.model_high:
@@ -263,9 +320,7 @@ class DisclosureAuditor:
                 add("platform_label")
                 rule(d.platform_label_rule)
                 main_rule = d.platform_label_rule
-            story = self._story_reason(
-                post.format.value if hasattr(post.format, "value") else str(post.format), pack
-            )
+            story = self._story_reason(_value(post.format), pack)
             if story:
                 verdict = Verdict.needs_review
                 add(story)
@@ -278,8 +333,19 @@ class DisclosureAuditor:
             rule(pack.placement.rule, d.rule)
             main_rule = pack.placement.rule
             self._add_flagged(scan, add, rule)
+        elif (
+            scan.flagged
+            and state == "maybe"
+            and not any(h.match.term.implies_commercial for h in scan.flagged)
+        ):
+            # everyday words ("thanks to") next to weak cues: a human should look
+            verdict = Verdict.needs_review
+            self._add_flagged(scan, add, rule)
+            add("commercial_cues_without_label", *cue_reasons)
+            rule(pack.commercial.rule, d.rule)
+            main_rule = pack.commercial.rule
         elif scan.flagged and (
-            state != "no" or any(h.match.term.implies_commercial for h in scan.flagged)
+            state == "yes" or any(h.match.term.implies_commercial for h in scan.flagged)
         ):
             severities = {h.match.term.severity for h in scan.flagged}
             verdict = Verdict.inadequate if "inadequate" in severities else Verdict.needs_review
@@ -387,7 +453,7 @@ class DisclosureAuditor:
         reasons: list[str],
     ) -> float:
         cfg = cp.pack.commercial
-        n_strong = len(_cue_labels(pre, cfg.ignore_person_mentions) & set(cfg.strong_cues))
+        n_strong = len(_cue_labels(pre, cfg)[0])
         if verdict == Verdict.compliant:
             c = 0.9 if scan.accepted else 0.75
         elif verdict == Verdict.inadequate:
