@@ -205,7 +205,9 @@ class TrustSettings(_Strict):
         return v
 
 
-def validate_weights(weights: dict[str, float], *, where: str = "weights") -> dict[str, float]:
+def validate_weights(
+    weights: dict[str, float], *, where: str = "weights", partial: bool = False
+) -> dict[str, float]:
     """Check a weight set: known component names, non-negative numbers, positive sum."""
     unknown = sorted(set(weights) - set(COMPONENT_NAMES))
     if unknown:
@@ -218,7 +220,7 @@ def validate_weights(weights: dict[str, float], *, where: str = "weights") -> di
             raise ConfigError(
                 f"{where}: weight of {k!r} must be a number >= 0, got {w!r}", code="E502"
             )
-    if sum(weights.values()) <= 0:
+    if not partial and sum(weights.values()) <= 0:
         raise ConfigError(f"{where}: weights must not all be zero", code="E502")
     return dict(weights)
 

@@ -82,7 +82,7 @@ def profile_weights(
     merged = {k: 0.0 for k in COMPONENT_NAMES}
     merged.update(profiles[profile])
     if weights:
-        merged.update(validate_weights(dict(weights), where="weights override"))
+        merged.update(validate_weights(dict(weights), where="weights override", partial=True))
     validate_weights(merged, where=f"profile {profile!r} with overrides")
     total = sum(merged.values())
     return {k: merged[k] / total for k in COMPONENT_NAMES}
