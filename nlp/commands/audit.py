@@ -37,7 +37,9 @@ PROGRESS_MIN_POSTS = 200
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("input", help="CSV, JSON Lines or Parquet file with at least id and text")
+    parser.add_argument(
+        "input", help="CSV, JSON Lines or Parquet file with at least id and text ('-' = stdin)"
+    )
     parser.add_argument(
         "--jurisdiction",
         "-j",
@@ -151,7 +153,7 @@ def read_posts(source: str) -> tuple[list[Any], list[dict[str, Any]]]:
     """Posts and per-row extras through the project's reader (``nlp.ingest.read_table``)."""
     from nlp.ingest import read_table
 
-    posts, extras = read_table(source)
+    posts, extras = read_table(sys.stdin.buffer if source == "-" else source)
     return list(posts), [dict(e or {}) for e in extras]
 
 
