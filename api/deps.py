@@ -88,13 +88,9 @@ class Principal:
         return ROLE_RANK[self.role] >= ROLE_RANK[role]
 
 
-def get_principal(
-    state: StateDep,
-    session: SessionDep,
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    header: Annotated[str | None, Depends(_header)],
-) -> Principal:
-    key = bearer.credentials if bearer is not None else header
+def principal_for_key(state: AppState, session: Session, key: str | None) -> Principal:
+    """Authenticate ``key`` (401), apply the per-key rate limit (429) and return the caller.
+    The dashboard calls this with the key from its session cookie."""
     if not key:
         raise ApiError(
             401,
@@ -118,10 +114,22 @@ def get_principal(
             "rate_limited",
             f"rate limit of {state.settings.rate_limit_per_minute} requests/minute for this key "
             "exceeded",
-            {"limit_per_minute": state.settings.rate_limit_per_minute, "retry_after_s": wait},
+            {
+                "limit_per_minute": state.settings.rate_limit_per_minute,
+                "retry_after_s": round(wait, 3),
+            },
             headers={"Retry-After": state.limiter.retry_after_header(wait)},
         )
     return Principal(tenant.id, tenant.name, row.id, row.prefix, Role(row.role))
+
+
+def get_principal(
+    state: StateDep,
+    session: SessionDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    header: Annotated[str | None, Depends(_header)],
+) -> Principal:
+    return principal_for_key(state, session, bearer.credentials if bearer is not None else header)
 
 
 CurrentKey = Annotated[Principal, Depends(get_principal)]

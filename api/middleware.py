@@ -100,6 +100,23 @@ class BodySizeLimitMiddleware:
         await send({"type": "http.response.body", "body": body})
 
 
+def route_template(scope: Scope) -> str:
+    """``/v1/posts/{post_id}/evidence`` for ``/v1/posts/123/evidence``: bounded label values.
+    (FastAPI's nested routers leave only the inner path on ``scope["route"]``.)"""
+    route = scope.get("route")
+    if route is None:
+        return "(unmatched)"
+    segments = scope.get("path", "").split("/")
+    for name, value in (scope.get("path_params") or {}).items():
+        for i in range(len(segments) - 1, -1, -1):
+            if segments[i] == str(value):
+                segments[i] = "{" + name + "}"
+                break
+        else:
+            return str(getattr(route, "path", "(unmatched)"))
+    return "/".join(segments)
+
+
 class MetricsMiddleware:
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
@@ -120,8 +137,7 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, wrapped)
         finally:
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "(unmatched)"
+            template = route_template(scope)
             method = scope.get("method", "")
             self.metrics.requests.labels(method, template, str(status[0])).inc()
             self.metrics.latency.labels(method, template).observe(time.perf_counter() - t0)

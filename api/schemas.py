@@ -52,9 +52,6 @@ class CheckPublic(BaseModel):
     verdict: str = Field(description="Worst verdict across the jurisdictions.")
     ok: bool = Field(description="True when no jurisdiction needs a change.")
     findings: list[Finding] = Field(description="One finding per jurisdiction, each with its fix.")
-    suggested_text: str | None = Field(
-        default=None, description="The caption rewritten with the disclosure added, when needed."
-    )
 
 
 # --- posts -------------------------------------------------------------------------------------
@@ -183,12 +180,16 @@ class CreatorPostsPublic(BaseModel):
 
 # --- sweeps, rules, models ---------------------------------------------------------------------
 class SweepPublic(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    jurisdiction: str
+    platform: str | None = None
     n_posts: int
     n_creators: int
-    jurisdiction: str | None = None
-    platform: str | None = None
-    metrics: dict[str, Any] = Field(description="Cohort metrics from nlp.scoring.sweep.")
+    metrics: dict[str, Any] = Field(description="Cohort metrics (nlp.scoring.sweep.SweepMetrics).")
+
+
+class SweepsPublic(BaseModel):
+    data: list[SweepPublic]
+    count: int
 
 
 class RuleCitation(BaseModel):

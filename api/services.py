@@ -48,7 +48,6 @@ class Services:
     score_creators: Callable[..., list[CreatorTrust]] | None = None
     profiles: list[str] = field(default_factory=lambda: ["compliance"])
     sweep: Callable[..., Any] | None = None
-    check: Callable[..., Any] | None = None
     read_table: Callable[..., Any] | None = None
     rule_packs: Callable[[], list[dict[str, Any]]] = lambda: []
     model_cards: Callable[[], list[dict[str, Any]]] = lambda: []
@@ -56,7 +55,7 @@ class Services:
 
     def precheck(self, req: CheckRequest, jurisdictions: list[str]) -> CheckPublic:
         """The caption pre-check: the analyzer's findings for a draft post, worst verdict first,
-        each with its fix; plus the rewritten caption where the pre-check module offers one."""
+        each with its fix (the same findings ``clearpost check`` prints)."""
         post = Post(
             id="precheck",
             text=req.text,
@@ -67,22 +66,12 @@ class Services:
         analysis = self.analyzer.analyze([post], jurisdictions=jurisdictions)[0]
         findings = sorted(analysis.findings, key=lambda f: -SEVERITY.get(f.verdict.value, 0))
         worst = findings[0].verdict.value if findings else Verdict.not_commercial.value
-        suggested = None
-        if self.check is not None:
-            try:
-                out = self.check(req.text, jurisdictions=jurisdictions)
-                suggested = getattr(out, "suggested_text", None) or (
-                    out.get("suggested_text") if isinstance(out, dict) else None
-                )
-            except Exception:  # noqa: BLE001 - the rewrite is a convenience, the verdict stands
-                log.warning("pre-check rewrite failed", exc_info=True)
         from api.schemas import CheckPublic
 
         return CheckPublic(
             verdict=worst,
             ok=worst in (Verdict.compliant.value, Verdict.not_commercial.value),
             findings=findings,
-            suggested_text=suggested,
         )
 
     def resolve_jurisdictions(self, codes: Sequence[str] | None) -> list[str]:
@@ -169,72 +158,43 @@ def artifact_cards(artifacts_dir: Path) -> list[dict[str, Any]]:
 
 def build_services(settings: Settings) -> Services:
     """The real thing: rule packs, the Analyzer (with the bundled model unless MODEL=none),
-    scoring, sweep, pre-check and ingest. Slow (loads models): called once, at start-up."""
+    trust scoring, cohort sweep and file ingest. Slow (loads models): called once, at start-up;
+    a bad setting (unknown default jurisdiction) fails here, not half-way through a request."""
     from nlp.analyzer import Analyzer
+    from nlp.ingest import read_table
     from nlp.rules.registry import RulePackRegistry
+    from nlp.scoring import trust
 
     registry = RulePackRegistry.default()
     codes = registry.codes()
-    aliases: dict[str, str] = {}
-    for c in codes:
-        for a in getattr(registry.get(c), "aliases", []):
-            aliases[a.lower()] = c
-    default = settings.default_jurisdictions or codes
-    if settings.default_jurisdictions:
-        registry.resolve(default)  # fail at start-up, not half-way through a request
-        default = [registry.get(c).id for c in default]
+    aliases = {a.lower(): c for c in codes for a in getattr(registry.get(c), "aliases", [])}
+    default = (
+        [p.id for p in registry.resolve(settings.default_jurisdictions)]
+        if settings.default_jurisdictions
+        else codes
+    )
     analyzer = Analyzer(
         model="default" if settings.model == "default" else None, jurisdictions=tuple(default)
     )
-
     services = Services(
         analyzer=analyzer,
         jurisdictions=codes,
         default_jurisdictions=list(default),
         aliases=aliases,
+        score_creators=trust.score_creators,
+        profiles=list(trust.PROFILES),
+        read_table=read_table,
         rule_packs=lambda: [_pack_public(registry.get(c)) for c in codes],
+        model_info=analyzer.model_info,
     )
-    info = getattr(analyzer, "model_info", None) or getattr(
-        getattr(analyzer, "model", None), "info", None
-    )
-    services.model_info = dict(info) if isinstance(info, dict) else None
-
-    try:
-        from nlp.scoring import trust
-
-        services.score_creators = trust.score_creators
-        profiles = getattr(trust, "PROFILES", None)
-        if profiles:
-            services.profiles = sorted(profiles)
-    except ModuleNotFoundError as exc:
-        if exc.name != "nlp.scoring.trust":
-            raise
-        log.warning("nlp.scoring.trust is absent: /v1/creators answers 503")
     try:
         from nlp.scoring import sweep
-
-        fn = getattr(sweep, "cohort_metrics", None) or getattr(sweep, "sweep", None)
-        services.sweep = fn
-    except ModuleNotFoundError as exc:
-        if exc.name != "nlp.scoring.sweep":
+    except ImportError as exc:
+        if getattr(exc, "name", None) != "nlp.scoring.sweep" and "sweep" not in str(exc):
             raise
-    try:
-        from nlp.ingest import read_table
-
-        services.read_table = read_table
-    except ModuleNotFoundError as exc:
-        if exc.name != "nlp.ingest":
-            raise
-    try:
-        from nlp.signals import disclosure
-
-        services.check = getattr(disclosure, "check_caption", None) or getattr(
-            disclosure, "precheck", None
-        )
-    except ModuleNotFoundError as exc:
-        if exc.name != "nlp.signals.disclosure":
-            raise
-
+        log.warning("nlp.scoring.sweep is absent: /v1/sweeps answers 503")
+    else:
+        services.sweep = getattr(sweep, "cohort_metrics", None) or getattr(sweep, "sweep", None)
     artifacts = Path(__file__).resolve().parents[1] / "nlp" / "models" / "artifacts"
     services.model_cards = lambda: artifact_cards(artifacts)
     return services

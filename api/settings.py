@@ -24,9 +24,10 @@ class Settings(BaseSettings):
         "the current revision is refused.",
     )
     default_jurisdictions: Annotated[list[str], NoDecode] = Field(
-        default_factory=list,
-        description="Jurisdictions used when a request names none; empty = every installed pack. "
-        "Comma-separated in the environment: CLEARPOST_DEFAULT_JURISDICTIONS=uk,us",
+        default_factory=lambda: ["uk", "us", "fr"],
+        description="Jurisdictions used when a request names none (checked against the rule "
+        "packs at start-up). Comma-separated in the environment: "
+        "CLEARPOST_DEFAULT_JURISDICTIONS=uk,us; empty = every installed pack.",
     )
     model: Literal["default", "none"] = Field(
         default="default", description="'default' loads the bundled model; 'none' = rules only."

@@ -3,13 +3,20 @@ GET /v1/sweeps (cohort metrics over the tenant's stored analyses)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from api.deps import Reader, ServicesDep, SessionDep
 from api.errors import R503, READ, ApiError
-from api.schemas import ModelPublic, ModelsPublic, RulePackPublic, RulePacksPublic, SweepPublic
+from api.schemas import (
+    ModelPublic,
+    ModelsPublic,
+    RulePackPublic,
+    RulePacksPublic,
+    SweepPublic,
+    SweepsPublic,
+)
 from api.store import latest_analyses
 from nlp.posts import Platform
 
@@ -49,17 +56,19 @@ def models(_p: Reader, services: ServicesDep) -> ModelsPublic:
 
 @router.get(
     "/sweeps",
-    response_model=SweepPublic,
+    response_model=SweepsPublic,
     responses={**READ, **R503},
-    summary="Cohort metrics over this tenant's stored analyses (a compliance sweep)",
+    summary="Cohort metrics (a compliance sweep) over this tenant's stored analyses",
+    description="One item per jurisdiction: the one asked for, else every jurisdiction the "
+    "stored findings cover.",
 )
 def sweeps(
     principal: Reader,
     session: SessionDep,
     services: ServicesDep,
     platform: Platform | None = None,
-    jurisdiction: str | None = None,
-) -> SweepPublic:
+    jurisdiction: Annotated[str | None, Query(max_length=16)] = None,
+) -> SweepsPublic:
     if services.sweep is None:
         raise ApiError(503, "not_ready", "cohort metrics (nlp.scoring.sweep) are not installed")
     code = services.resolve_jurisdictions([jurisdiction])[0] if jurisdiction else None
@@ -69,13 +78,20 @@ def sweeps(
         platform=platform.value if platform else None,
         jurisdiction=code,
     )
-    metrics: Any = services.sweep(analyses) if analyses else {}
-    if hasattr(metrics, "model_dump"):
-        metrics = metrics.model_dump(mode="json")
-    return SweepPublic(
-        n_posts=len(analyses),
-        n_creators=len({(a.creator, a.platform) for a in analyses}),
-        jurisdiction=code,
-        platform=platform.value if platform else None,
-        metrics=dict(metrics) if isinstance(metrics, dict) else {"value": metrics},
-    )
+    codes = [code] if code else sorted({f.jurisdiction for a in analyses for f in a.findings})
+    data = []
+    for j in codes:
+        cohort = [a for a in analyses if any(f.jurisdiction == j for f in a.findings)]
+        metrics: Any = services.sweep(cohort, j)
+        if hasattr(metrics, "model_dump"):
+            metrics = metrics.model_dump(mode="json")
+        data.append(
+            SweepPublic(
+                jurisdiction=j,
+                platform=platform.value if platform else None,
+                n_posts=len(cohort),
+                n_creators=len({a.creator for a in cohort}),
+                metrics=dict(metrics) if isinstance(metrics, dict) else {"value": metrics},
+            )
+        )
+    return SweepsPublic(data=data, count=len(data))

@@ -27,7 +27,9 @@ Jurisdiction = Annotated[
 ]
 
 
-def _score(services: Services, analyses: list[PostAnalysis], profile: str) -> list[CreatorTrust]:
+def _score(
+    services: Services, analyses: list[PostAnalysis], profile: str, jurisdiction: str | None = None
+) -> list[CreatorTrust]:
     if services.score_creators is None:
         raise ApiError(503, "not_ready", "trust scoring (nlp.scoring.trust) is not installed")
     if profile not in services.profiles:
@@ -39,7 +41,9 @@ def _score(services: Services, analyses: list[PostAnalysis], profile: str) -> li
         )
     if not analyses:
         return []
-    return services.score_creators(analyses, profile=profile)
+    return services.score_creators(
+        analyses, profile=profile, jurisdictions=[jurisdiction] if jurisdiction else None
+    )
 
 
 def _jurisdiction(services: Services, code: str | None) -> str | None:
@@ -72,7 +76,7 @@ def list_creators(
         platform=platform.value if platform else None,
         jurisdiction=code,
     )
-    scored = _score(services, analyses, profile)
+    scored = _score(services, analyses, profile, code)
     if band is not None:
         scored = [c for c in scored if c.band == band]
     keyfn = {
@@ -127,7 +131,7 @@ def creator_trust(
         raise ApiError(
             404, "not_found", f"no analysed posts of creator {creator!r} for this tenant"
         )
-    scored = [c for c in _score(services, analyses, profile) if c.creator == creator]
+    scored = [c for c in _score(services, analyses, profile, code) if c.creator == creator]
     if not scored:
         raise ApiError(404, "not_found", f"no trust score for creator {creator!r}")
     if len(scored) > 1:

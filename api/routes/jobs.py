@@ -23,12 +23,13 @@ from nlp.errors import InputError
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
-FORMATS = ("csv", "jsonl", "parquet")
+FORMATS = ("csv", "tsv", "jsonl", "json", "parquet")
 EXTENSIONS = {
     ".csv": "csv",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
-    ".json": "jsonl",
+    ".json": "json",
+    ".tsv": "tsv",
     ".parquet": "parquet",
     ".pq": "parquet",
 }
@@ -106,7 +107,7 @@ async def create_job(
         str, Form(max_length=64, description="Trust profile for scoring.")
     ] = "compliance",
     format: Annotated[
-        Literal["csv", "jsonl", "parquet"] | None,
+        Literal["csv", "tsv", "jsonl", "json", "parquet"] | None,
         Form(description="File format; guessed from the file name when absent."),
     ] = None,
 ) -> JobPublic:
@@ -142,8 +143,8 @@ async def create_job(
         posts, _rows = await run_in_threadpool(services.read_table, data, format=fmt)
     except InputError:
         raise
-    except (ValueError, OSError) as exc:
-        raise InputError(f"file: could not read it as {fmt}: {exc}") from exc
+    except Exception as exc:  # noqa: BLE001 - any parser failure is bad input, never a 500
+        raise InputError(f"file: could not read it as {fmt}: {type(exc).__name__}: {exc}") from exc
     if not posts:
         raise ApiError(422, "invalid_input", "file: no posts in the upload", {"field": "file"})
     if len(posts) > state.settings.max_job_posts:

@@ -20,7 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _demo(settings: object) -> None:
+def _demo(settings: object, host: str, port: int) -> None:
     from sqlalchemy import select
 
     from api.db import make_engine, make_sessionmaker, migrate, session_scope
@@ -44,7 +44,7 @@ def _demo(settings: object) -> None:
         print(
             f"\n{bar}\nclearpost demo tenant created. Admin API key (shown once, keep it):\n\n"
             f"    {secret}\n\nTry:  curl -H 'Authorization: Bearer {secret}' "
-            f"http://HOST:PORT/v1/me\n{bar}\n",
+            f"http://{host}:{port}/v1/me\n{bar}\n",
             flush=True,
         )
     finally:
@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     if settings.database_url.startswith("sqlite:///./"):
         print(f"clearpost: database {settings.database_url} (set CLEARPOST_DATABASE_URL to change)")
     if args.demo:
-        _demo(settings)
+        _demo(settings, args.host, args.port)
     app = create_app(settings)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     return 0

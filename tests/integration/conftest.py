@@ -89,6 +89,7 @@ def running_app(db_url: str, **overrides: Any) -> Iterator[Api]:
         job_workers=overrides.pop("job_workers", 0),
         rate_limit_per_minute=overrides.pop("rate_limit_per_minute", 0),
         job_poll_seconds=0.05,
+        default_jurisdictions=overrides.pop("default_jurisdictions", ["uk", "us"]),
         **overrides,
     )
     app = create_app(settings, services_factory=fake_services)
