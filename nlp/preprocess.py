@@ -218,22 +218,59 @@ _TOKEN_MATCH_RE = re.compile(r"^(?:#(?!\d+$)\w+|@\w(?:[\w.]*\w)?|" + _EMOJI_SEQ 
 
 def customize_tokenizer(nlp: Any) -> Any:
     """Hashtags, @handles (with dots), URLs, emoji ZWJ sequences and discount codes
-    ("LOUISE20") become single tokens; "#ad#sponsored" splits into two hashtags."""
+    ("LOUISE20") become single tokens; "#ad#sponsored" splits into two hashtags.
+
+    Builds ONE new Tokenizer (setting its attributes one by one reloads the special cases
+    each time, seconds per language on a busy CPU)."""
+    from spacy.tokenizer import Tokenizer
     from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
-    tok = nlp.tokenizer
-    tok.token_match = _TOKEN_MATCH_RE.match
+    d = nlp.Defaults
     # "#" stays a prefix only when no word follows it, so "#ad," -> "#ad" ","
-    prefixes = [_EMOJI_SEQ, *(r"#(?!\w)" if p == "#" else p for p in nlp.Defaults.prefixes)]
-    suffixes = [_EMOJI_SEQ, *nlp.Defaults.suffixes]
+    prefixes = [_EMOJI_SEQ, *(r"#(?!\w)" if p == "#" else p for p in (d.prefixes or []))]
+    suffixes = [_EMOJI_SEQ, *(d.suffixes or [])]
     infixes = [
         r"(?<=\w)(?=[#][^\W\d])",
         r"(?<=[" + _EMOJI_CLASS + r"])(?=[#@\w])",
-        *nlp.Defaults.infixes,
+        *(d.infixes or []),
     ]
-    tok.prefix_search = compile_prefix_regex(prefixes).search
-    tok.suffix_search = compile_suffix_regex(suffixes).search
-    tok.infix_finditer = compile_infix_regex(infixes).finditer
+    old = nlp.tokenizer
+    nlp.tokenizer = Tokenizer(
+        nlp.vocab,
+        rules=d.tokenizer_exceptions,
+        prefix_search=compile_prefix_regex(prefixes).search,
+        suffix_search=compile_suffix_regex(suffixes).search,
+        infix_finditer=compile_infix_regex(infixes).finditer,
+        token_match=_TOKEN_MATCH_RE.match,
+        url_match=getattr(old, "url_match", None),
+    )
+    return nlp
+
+
+#: Process-wide cache of customised blank pipelines, shared by every Preprocessor.
+_BLANK_CACHE: dict[str, Any] = {}
+_BLANK_LOCK = threading.Lock()
+
+
+def blank_tokenizer(lang: str) -> Any:
+    """``spacy.blank(lang)`` with clearpost's tokenizer rules, built once per process
+    (``xx`` for a language spaCy cannot tokenise without extra packages)."""
+    nlp = _BLANK_CACHE.get(lang)
+    if nlp is not None:
+        return nlp
+    with _BLANK_LOCK:
+        nlp = _BLANK_CACHE.get(lang)
+        if nlp is None:
+            try:
+                nlp = spacy.blank(lang)
+                nlp.make_doc("test")  # some languages need extra packages: fail here
+                customize_tokenizer(nlp)
+            except Exception:
+                nlp = _BLANK_CACHE.get(_BLANKABLE_FALLBACK)
+                if nlp is None:
+                    nlp = customize_tokenizer(spacy.blank(_BLANKABLE_FALLBACK))
+                    _BLANK_CACHE[_BLANKABLE_FALLBACK] = nlp
+            _BLANK_CACHE[lang] = nlp
     return nlp
 
 
@@ -278,28 +315,12 @@ class Preprocessor:
 
     def __init__(self, languages: tuple[str, ...] = ("en", "fr")) -> None:
         self.languages = tuple(languages)
-        self._tokenizers: dict[str, Any] = {}
         self._full: dict[str, Any] = {}
         self._lock = threading.Lock()
 
     # -- tokenizers ---------------------------------------------------------------------------
     def _blank(self, lang: str) -> Any:
-        nlp = self._tokenizers.get(lang)
-        if nlp is not None:
-            return nlp
-        with self._lock:
-            nlp = self._tokenizers.get(lang)
-            if nlp is None:
-                try:
-                    nlp = spacy.blank(lang)
-                    nlp.make_doc("test")  # some languages need extra packages: fail here
-                except Exception:
-                    nlp = self._tokenizers.get(_BLANKABLE_FALLBACK) or spacy.blank(
-                        _BLANKABLE_FALLBACK
-                    )
-                customize_tokenizer(nlp)
-                self._tokenizers[lang] = nlp
-        return nlp
+        return blank_tokenizer(lang)
 
     def _choose_language(self, post: Post, norm: NormalizedText) -> tuple[str, float, str, str]:
         """(language, confidence, source, tokenizer language)."""
