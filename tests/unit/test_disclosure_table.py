@@ -1,0 +1,457 @@
+"""Table-driven disclosure audit per rule pack, with captions written in each language
+(EN, FR, DE, ES, IT, SV, NL), through the real Preprocessor (tokenizer fast path, cues)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from nlp.posts import Post
+from nlp.preprocess import Preprocessor
+from nlp.results import Finding
+from nlp.rules import RulePackRegistry
+from nlp.signals.disclosure import DisclosureAuditor
+
+
+@pytest.fixture(scope="module")
+def pre() -> Preprocessor:
+    return Preprocessor()
+
+
+@pytest.fixture(scope="module")
+def auditor() -> DisclosureAuditor:
+    return DisclosureAuditor()
+
+
+def audit(
+    pre: Preprocessor,
+    auditor: DisclosureAuditor,
+    text: str,
+    code: str,
+    **kw: Any,
+) -> list[Finding]:
+    probs = {k: kw.pop(k) for k in ("commercial_probability", "disclosure_probability") if k in kw}
+    post = Post(id="p1", text=text, **kw)
+    return auditor.audit(pre.process(post), [code], **probs)
+
+
+def disclosure(findings: list[Finding]) -> Finding:
+    (f,) = [f for f in findings if f.kind == "disclosure"]
+    return f
+
+
+LONG = (
+    "What a week it has been, from the early train to the late dinner with everyone who came "
+    "along; thank you all for the lovely messages and the energy"
+)
+
+# (pack, caption, verdict, reasons that must be present, extra Post fields)
+CASES: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
+    # --- United Kingdom (EN)
+    (
+        "uk",
+        "#ad Loving my new trainers from @nike, use code SAM10 for 10% off",
+        "compliant",
+        set(),
+        {},
+    ),
+    ("uk", "Ad | My morning routine with the @glowco serum, code SAM10", "compliant", set(), {}),
+    ("uk", f"{LONG} @nike code SAM10 #ad", "inadequate", {"below_fold"}, {}),
+    (
+        "uk",
+        "New trainers @nike code SAM10\n.\n.\n#fitness #running #style #ad",
+        "inadequate",
+        {"buried_in_hashtags"},
+        {},
+    ),
+    ("uk", "#sp New trainers from @nike, code SAM10", "inadequate", {"ambiguous_wording"}, {}),
+    (
+        "uk",
+        "Sponsored: new trainers from @nike, code SAM10",
+        "inadequate",
+        {"ambiguous_wording"},
+        {},
+    ),
+    ("uk", "Gifted by @glowco, love it. Code SAM10", "inadequate", {"ambiguous_wording"}, {}),
+    (
+        "uk",
+        "Not sponsored! I just love these @nike trainers, code SAM10",
+        "undisclosed",
+        {"negated_disclosure"},
+        {},
+    ),
+    (
+        "uk",
+        "Use my code SAM10 for 20% off at @gymshark",
+        "undisclosed",
+        {"commercial_cues_without_label"},
+        {},
+    ),
+    ("uk", "Loving this dress @zara", "needs_review", {"commercial_cues_without_label"}, {}),
+    ("uk", "Sunday walk in the park with the dog", "not_commercial", set(), {}),
+    (
+        "uk",
+        "New dress @zara, code SAM10",
+        "needs_review",
+        {"platform_label_only"},
+        {"platform_paid_label": True},
+    ),
+    (
+        "uk",
+        "#ad Swipe up for my new dress @zara code SAM10",
+        "needs_review",
+        {"every_frame_unverifiable"},
+        {"format": "story"},
+    ),
+    ("uk", "Publicité : ma robe @zara, code SAM10", "needs_review", {"wrong_language"}, {}),
+    ("gb", "Ad: new lipstick @glowco code SAM10", "compliant", set(), {}),
+    # --- United States (EN, ES)
+    ("us", "#ad Thanks @glowco for the new serum, code SAM10", "compliant", set(), {}),
+    ("us", "Sponsored by @glowco: my new serum, code SAM10", "compliant", set(), {}),
+    ("us", "My new fave serum! #glowcopartner code SAM10", "compliant", set(), {}),
+    ("us", "Thanks @glowco! #spon code SAM10", "inadequate", {"ambiguous_wording"}, {}),
+    (
+        "us",
+        "My new serum @glowco code SAM10",
+        "inadequate",
+        {"platform_label_only"},
+        {"platform_paid_label": True},
+    ),
+    ("us", "Publicidad: mi nuevo sérum de @glowco, código ANA10", "compliant", set(), {}),
+    # --- France (FR)
+    ("fr", "Publicité - Ma nouvelle crème @laroche, code LEA15 pour -15%", "compliant", set(), {}),
+    ("fr", "Collaboration commerciale avec @sephora ✨ code LEA15", "compliant", set(), {}),
+    ("fr", "#publicite ma routine du soir @sephora code LEA15", "compliant", set(), {}),
+    ("fr", "#ad Ma routine du soir @sephora code LEA15", "inadequate", {"wrong_language"}, {}),
+    (
+        "fr",
+        "Ma routine du soir @sephora code LEA15 #sponso",
+        "inadequate",
+        {"ambiguous_wording"},
+        {},
+    ),
+    (
+        "fr",
+        "En partenariat avec @sephora, ma routine, code LEA15",
+        "inadequate",
+        {"ambiguous_wording"},
+        {},
+    ),
+    (
+        "fr",
+        "Pas sponsorisé, j'adore @sephora, code LEA15",
+        "undisclosed",
+        {"negated_disclosure"},
+        {},
+    ),
+    (
+        "fr",
+        "Ma routine @sephora code LEA15",
+        "inadequate",
+        {"platform_label_only"},
+        {"platform_paid_label": True},
+    ),
+    ("fr", "Balade en forêt ce matin avec les enfants", "not_commercial", set(), {}),
+    # --- Germany (DE)
+    ("de", "Werbung | Mein neues Serum von @nivea, Code LISA10", "compliant", set(), {}),
+    (
+        "de",
+        "Anzeige: Meine Lieblingsjacke von @zalando, mit dem Code LISA10 gibt es 10%",
+        "compliant",
+        set(),
+        {},
+    ),
+    (
+        "de",
+        "Mein neues Serum von @nivea ist super, Code LISA10 #werbung",
+        "inadequate",
+        {"not_first_line"},
+        {},
+    ),
+    ("de", "#ad Mein neues Serum von @nivea, Code LISA10", "needs_review", {"wrong_language"}, {}),
+    (
+        "de",
+        "Nicht gesponsert, aber ich liebe @nivea, Code LISA10",
+        "undisclosed",
+        {"negated_disclosure"},
+        {},
+    ),
+    (
+        "de",
+        "Mein neues Serum von @nivea, Code LISA10",
+        "compliant",
+        {"platform_label"},
+        {"platform_paid_label": True},
+    ),
+    (
+        "de",
+        "Unbezahlte Werbung: mein Lieblingsbuch @buchladen",
+        "needs_review",
+        {"unpaid_advertising_label"},
+        {},
+    ),
+    # --- Spain (ES)
+    ("es", "Publicidad | Mi nueva crema de @isdin, código ANA10", "compliant", set(), {}),
+    (
+        "es",
+        "Colaboración pagada con @isdin: mi crema favorita, código ANA10",
+        "compliant",
+        set(),
+        {},
+    ),
+    ("es", "#ad Mi nueva crema de @isdin, código ANA10", "needs_review", {"disputed_wording"}, {}),
+    (
+        "es",
+        "Mi nueva crema de @isdin, código ANA10 #colab",
+        "inadequate",
+        {"ambiguous_wording"},
+        {},
+    ),
+    (
+        "es",
+        "No es publicidad, me encanta @isdin, código ANA10",
+        "undisclosed",
+        {"negated_disclosure"},
+        {},
+    ),
+    # --- Italy (IT)
+    (
+        "it",
+        "Pubblicità - la mia crema preferita di @collistar, codice GIULIA10",
+        "compliant",
+        set(),
+        {},
+    ),
+    ("it", "#adv La mia crema preferita di @collistar, codice GIULIA10", "compliant", set(), {}),
+    ("it", "Sponsorizzato da @collistar: la mia crema, codice GIULIA10", "compliant", set(), {}),
+    (
+        "it",
+        "Ad esempio questa crema di @collistar, codice GIULIA10",
+        "undisclosed",
+        {"commercial_cues_without_label"},
+        {},
+    ),
+    (
+        "it",
+        "La mia crema di @collistar #sp codice GIULIA10",
+        "inadequate",
+        {"ambiguous_wording"},
+        {},
+    ),
+    # --- Sweden (SV)
+    ("se", "Reklam för @hm: min nya jacka, använd koden EMMA10", "compliant", set(), {}),
+    ("se", "Annons | Min nya jacka från @hm", "compliant", set(), {}),
+    ("se", "#ad Min nya jacka från @hm", "inadequate", {"wrong_language"}, {}),
+    ("se", "I samarbete med @hm: min nya jacka", "inadequate", {"ambiguous_wording"}, {}),
+    # --- Netherlands (NL)
+    ("nl", "#reclame Mijn nieuwe jas van @zalando, kortingscode EMMA10", "compliant", set(), {}),
+    ("nl", "Betaalde samenwerking met @zalando: mijn nieuwe jas", "compliant", set(), {}),
+    (
+        "nl",
+        "#ad Mijn nieuwe jas van @zalando, kortingscode EMMA10",
+        "needs_review",
+        {"wrong_language"},
+        {},
+    ),
+    (
+        "nl",
+        "Niet gesponsord hoor, ik ben gewoon fan van @zalando, kortingscode EMMA10",
+        "undisclosed",
+        {"negated_disclosure"},
+        {},
+    ),
+    ("nl", "Curaçao was geweldig! @byjune.nl #gekregen", "inadequate", {"ambiguous_wording"}, {}),
+    # --- Belgium, Ireland, Australia, EU baseline
+    ("be", "#publicité Ma nouvelle veste @zalando code EMMA10", "compliant", set(), {}),
+    ("be", "#reclame Mijn nieuwe jas @zalando kortingscode EMMA10", "compliant", set(), {}),
+    (
+        "be",
+        "#ad Mijn nieuwe jas @zalando kortingscode EMMA10",
+        "needs_review",
+        {"wrong_language"},
+        {},
+    ),
+    ("ie", "#Ad My new jacket from @zalando, code EMMA10", "compliant", set(), {}),
+    (
+        "au",
+        "My new jacket from @zalando, code EMMA10",
+        "compliant",
+        {"platform_label"},
+        {"platform_paid_label": True},
+    ),
+    ("au", "Paid partnership with @zalando: my new jacket", "compliant", set(), {}),
+    ("eu", "Werbung: mein neues Serum @nivea Code LISA10", "compliant", set(), {}),
+    (
+        "eu",
+        "In partnership with @nivea: my new serum, code LISA10",
+        "inadequate",
+        {"ambiguous_wording"},
+        {},
+    ),
+]
+
+
+@pytest.mark.parametrize(("code", "text", "verdict", "reasons", "fields"), CASES)
+def test_disclosure_table(
+    pre: Preprocessor,
+    auditor: DisclosureAuditor,
+    code: str,
+    text: str,
+    verdict: str,
+    reasons: set[str],
+    fields: dict[str, Any],
+) -> None:
+    f = disclosure(audit(pre, auditor, text, code, **fields))
+    assert f.verdict.value == verdict, (f.verdict, f.reasons, [e.text for e in f.evidence])
+    assert reasons <= set(f.reasons), f.reasons
+    pack = RulePackRegistry.default().get(code)
+    assert f.rule_pack == pack.ref
+    assert f.rule_ids and all(r in pack.rules for r in f.rule_ids)
+    assert f.citation
+    for e in f.evidence:
+        assert text[e.start : e.end] == e.text
+    if verdict in ("compliant", "not_commercial"):
+        assert f.fix is None
+    else:
+        assert f.fix
+
+
+def test_disclosure_fix_is_concrete_for_france(
+    pre: Preprocessor, auditor: DisclosureAuditor
+) -> None:
+    f = disclosure(audit(pre, auditor, "Ma routine @sephora code LEA15", "fr"))
+    assert f.verdict.value == "undisclosed"
+    assert f.fix is not None and "Publicité" in f.fix and "start of the caption" in f.fix
+    assert f.rule_pack.startswith("fr@")
+
+
+def test_disclosure_label_word_boundaries(pre: Preprocessor, auditor: DisclosureAuditor) -> None:
+    # "#adidas", "#ads", "made", "@ad", a URL path: none is the label "ad"
+    for text in [
+        "#adidas new drop @adidas code SAM10",
+        "#ads everywhere @nike code SAM10",
+        "I made it @nike code SAM10",
+        "Say hi to @ad code SAM10",
+        "Shop https://shop.example.com/ad code SAM10 @nike",
+    ]:
+        f = disclosure(audit(pre, auditor, text, "uk"))
+        assert f.verdict.value != "compliant", (text, f.reasons)
+    # invisible characters and look-alike letters do not hide the label
+    for text in ["#a\u200bd new drop @nike code SAM10", "#\u0430d new drop @nike code SAM10"]:
+        f = disclosure(audit(pre, auditor, text, "uk"))
+        assert f.verdict.value == "compliant", (text, f.reasons)
+        (ev,) = [e for e in f.evidence if e.label == "disclosure"]
+        assert ev.text == text[ev.start : ev.end]
+
+
+def test_disclosure_two_line_feed_fold(pre: Preprocessor, auditor: DisclosureAuditor) -> None:
+    text = "Movie night with @friend\nWho spots the legend in photo 3?\n*ad"
+    f = disclosure(audit(pre, auditor, text, "uk"))
+    assert f.verdict.value == "inadequate" and "below_fold" in f.reasons
+    # on X there is no fold: the whole post is shown
+    f = disclosure(audit(pre, auditor, text, "uk", platform="x"))
+    assert f.verdict.value == "compliant"
+
+
+def test_disclosure_commercial_hook(pre: Preprocessor, auditor: DisclosureAuditor) -> None:
+    weak = "Loving this dress @zara"
+    assert (
+        disclosure(audit(pre, auditor, weak, "uk", commercial_probability=0.95)).verdict.value
+        == "undisclosed"
+    )
+    assert (
+        disclosure(audit(pre, auditor, weak, "uk", commercial_probability=0.6)).verdict.value
+        == "needs_review"
+    )
+    assert (
+        disclosure(audit(pre, auditor, weak, "uk", commercial_probability=0.02)).verdict.value
+        == "not_commercial"
+    )
+    f = disclosure(
+        audit(pre, auditor, "Best serum ever, go get it", "uk", commercial_probability=0.9)
+    )
+    assert f.verdict.value == "needs_review" and "model_commercial_no_cues" in f.reasons
+    assert (
+        disclosure(
+            audit(pre, auditor, "Best serum ever", "uk", commercial_probability=0.1)
+        ).verdict.value
+        == "not_commercial"
+    )
+    # strong cues decide even when the model disagrees
+    f = disclosure(
+        audit(pre, auditor, "Use code SAM10 at @gymshark", "uk", commercial_probability=0.01)
+    )
+    assert f.verdict.value == "undisclosed"
+    # a disclosure the word lists miss: needs review, never compliant
+    f = disclosure(
+        audit(
+            pre,
+            auditor,
+            "This trip was paid for by the tourist board @visitx",
+            "uk",
+            disclosure_probability=0.95,
+        )
+    )
+    assert f.verdict.value == "needs_review" and "model_only_disclosure" in f.reasons
+    with pytest.raises(ValueError, match="commercial_probability"):
+        audit(pre, auditor, "x", "uk", commercial_probability=1.5)
+
+
+def test_disclosure_confidence_reflects_strength(
+    pre: Preprocessor, auditor: DisclosureAuditor
+) -> None:
+    strong = disclosure(audit(pre, auditor, "Code SAM10 and link amzn.to/abc @nike", "uk"))
+    weak = disclosure(audit(pre, auditor, "Loving this dress @zara", "uk"))
+    assert strong.verdict.value == "undisclosed" and strong.confidence > weak.confidence
+
+
+def test_categories_france(pre: Preprocessor, auditor: DisclosureAuditor) -> None:
+    fs = audit(
+        pre, auditor, "Publicité - Mes nouvelles puffs goût mangue @vapeco, code LEA10", "fr"
+    )
+    cats = [f for f in fs if f.kind == "category"]
+    assert [c.rule_ids for c in cats] == [["fr.category.nicotine"]]
+    assert cats[0].verdict.value == "inadequate" and "banned_category" in cats[0].reasons
+    text = "Publicité - Pariez sur le match avec @winamax, bonus de bienvenue, code LEA10"
+    (g,) = [f for f in audit(pre, auditor, text, "fr") if f.kind == "category"]
+    assert g.rule_ids == ["fr.category.gambling"] and "missing_required_label" in g.reasons
+    (g,) = [
+        f
+        for f in audit(pre, auditor, text + ". Interdit aux moins de 18 ans", "fr")
+        if f.kind == "category"
+    ]
+    assert g.verdict.value == "needs_review" and "missing_required_label" not in g.reasons
+    # not commercial: no category finding for a mention
+    assert not [
+        f
+        for f in audit(pre, auditor, "J'ai arrêté la vape il y a un an", "fr")
+        if f.kind == "category"
+    ]
+
+
+def test_labels_france_image_retouchee(pre: Preprocessor, auditor: DisclosureAuditor) -> None:
+    fs = audit(pre, auditor, "Publicité - Image retouchée. Ma crème @laroche code LEA10", "fr")
+    (lab,) = [f for f in fs if f.kind == "label"]
+    assert lab.verdict.value == "compliant" and lab.rule_ids == ["fr.label.image_retouchee"]
+    fs = audit(pre, auditor, "Publicité - photo avec filtre, ma crème @laroche code LEA10", "fr")
+    (lab,) = [f for f in fs if f.kind == "label"]
+    assert lab.verdict.value == "needs_review" and lab.fix and "Image retouchée" in lab.fix
+
+
+def test_categories_us_fake_indicators(pre: Preprocessor, auditor: DisclosureAuditor) -> None:
+    fs = audit(pre, auditor, "Buy followers cheap! 10k for $5, code FAST at @growfast", "us")
+    (cat,) = [f for f in fs if f.kind == "category"]
+    assert cat.rule_ids == ["us.category.fake_indicators"] and "465.8" in cat.citation
+
+
+def test_disclosure_several_jurisdictions_one_call(
+    pre: Preprocessor, auditor: DisclosureAuditor
+) -> None:
+    p = pre.process(Post(id="x", text="#ad New serum @glowco code SAM10"))
+    fs = [f for f in auditor.audit(p, ["uk", "fr", "de"]) if f.kind == "disclosure"]
+    assert [(f.jurisdiction, f.verdict.value) for f in fs] == [
+        ("uk", "compliant"),
+        ("fr", "inadequate"),
+        ("de", "needs_review"),
+    ]
