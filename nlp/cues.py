@@ -61,7 +61,7 @@ def _phrase_regex(patterns: list[str]) -> re.Pattern[str]:
     parts = []
     for p in sorted(set(patterns), key=len, reverse=True):
         parts.append(p.replace(" ?", r"\s*").replace(" ", r"\s+"))
-    return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)")
+    return re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w-])")
 
 
 def _flatten(d: dict[str, list[str]] | list[str]) -> list[str]:
@@ -99,6 +99,7 @@ _NOT_DISCOUNT_BEFORE = frozenset(
     | {"morse", "secret", "access", "cheat", "error", "status", "html", "css", "da"}
 )
 _CODE_BODY = r"[^\W_][\w\-]{1,24}"
+_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 def _build(raw: dict[str, Any]) -> CueLexicon:
@@ -244,7 +245,8 @@ def find_cues(
     out: list[Span] = []
     link_ranges = [(sp.start, sp.end) for sp in links]
     mention_ranges = [(sp.start, sp.end) for sp in mentions]
-    blocked = link_ranges + mention_ranges
+    emails = [norm.to_original(*m.span()) for m in _EMAIL_RE.finditer(norm.text)]
+    blocked = link_ranges + mention_ranges + emails
 
     # links
     link_hosts: list[str] = []

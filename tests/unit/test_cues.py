@@ -1,0 +1,239 @@
+"""nlp.cues: commercial cues per language, with spans that slice the original text."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nlp.cues import CUE_LABELS, classify_link, find_cues, load_lexicon
+from nlp.normalize import normalize
+from nlp.preprocess import extract_hashtags, extract_links, extract_mentions
+from nlp.results import Span
+
+
+def cues_of(text: str) -> list[Span]:
+    norm = normalize(text)
+    links = extract_links(norm)
+    cues = find_cues(norm, extract_hashtags(norm, links), extract_mentions(norm, links), links)
+    for c in cues:
+        assert text[c.start : c.end] == c.text, c
+        assert c.label in CUE_LABELS
+    return cues
+
+
+def pairs(text: str, label: str) -> list[tuple[str, str | None]]:
+    return [(c.text, c.detail) for c in cues_of(text) if c.label == label]
+
+
+# (language, caption, label, expected evidence text, expected detail or None to skip the check)
+CASES = [
+    # discount codes
+    ("en", "Use my code LOUISE20 for 20% off", "discount_code", "Use my code LOUISE20", "LOUISE20"),
+    ("en", "use code louise at checkout", "discount_code", "use code louise", "louise"),
+    ("en", "The code is SAVE10 today", "discount_code", "The code is SAVE10", "SAVE10"),
+    ("en", "Promo code: glow15", "discount_code", "Promo code: glow15", "glow15"),
+    (
+        "fr",
+        "-20% avec le code LOUISE sur le site",
+        "discount_code",
+        "avec le code LOUISE",
+        "LOUISE",
+    ),
+    ("fr", "Code promo MARIE10 valable 48h", "discount_code", "Code promo MARIE10", "MARIE10"),
+    ("de", "Mit dem Code ANNA15 spart ihr", "discount_code", "Mit dem Code ANNA15", "ANNA15"),
+    ("de", "Rabattcode LISA", "discount_code", "Rabattcode LISA", "LISA"),
+    ("nl", "Kortingscode EVA20 werkt nog", "discount_code", "Kortingscode EVA20", "EVA20"),
+    ("es", "con el código MARIA10 tienes", "discount_code", "código MARIA10", "MARIA10"),
+    ("it", "Codice sconto GIULIA per voi", "discount_code", "Codice sconto GIULIA", "GIULIA"),
+    # affiliate / short links / link in bio
+    ("en", "shop it https://amzn.to/3xYz!", "affiliate_link", "https://amzn.to/3xYz", "amzn.to"),
+    ("en", "my fave rstyle.me/n/abc", "affiliate_link", "rstyle.me/n/abc", "rstyle.me"),
+    ("en", "here: liketk.it/4abc", "affiliate_link", "liketk.it/4abc", "liketk.it"),
+    ("en", "go.shopmy.us/p-123", "affiliate_link", "go.shopmy.us/p-123", None),
+    ("en", "https://tidd.ly/3abc", "affiliate_link", "https://tidd.ly/3abc", "tidd.ly"),
+    ("en", "amazon.com/dp/B01?tag=me-20", "affiliate_link", "amazon.com/dp/B01?tag=me-20", None),
+    ("en", "more at bit.ly/xyz.", "short_link", "bit.ly/xyz", "bit.ly"),
+    ("en", "https://tinyurl.com/abc", "short_link", "https://tinyurl.com/abc", "tinyurl.com"),
+    (
+        "en",
+        "everything: linktr.ee/anna",
+        "link_in_bio",
+        "linktr.ee/anna",
+        "link_aggregator:linktr.ee",
+    ),
+    ("en", "Link in bio to shop", "link_in_bio", "Link in bio", None),
+    ("en", "swipe up for more", "link_in_bio", "swipe up", None),
+    ("fr", "Lien en bio les filles", "link_in_bio", "Lien en bio", None),
+    ("fr", "tout est dans le lien dans ma bio", "link_in_bio", "lien dans ma bio", None),
+    ("de", "Link in der Bio!", "link_in_bio", "Link in der Bio", None),
+    ("nl", "link in bio 🔗", "link_in_bio", "link in bio", None),
+    ("es", "enlace en mi bio", "link_in_bio", "enlace en mi bio", None),
+    ("it", "link in bio 💫", "link_in_bio", "link in bio", None),
+    # gifting
+    ("en", "gifted by the lovely team", "gifting", "gifted by", None),
+    ("en", "this PR package made my day", "gifting", "PR package", None),
+    ("en", "they kindly sent me this", "gifting", "kindly sent me", None),
+    ("fr", "offert par la marque", "gifting", "offert par", None),
+    ("fr", "un joli cadeau", "gifting", "cadeau", None),
+    ("de", "wurde mir geschenkt", "gifting", "geschenkt", None),
+    ("es", "un regalo de la marca", "gifting", "regalo", None),
+    ("it", "#prodottofornitoda @brand", "gifting", "#prodottofornitoda", None),
+    ("nl", "gekregen van @merk", "gifting", "gekregen van", None),
+    # giveaways
+    ("en", "GIVEAWAY time!", "giveaway", "GIVEAWAY", None),
+    ("en", "chance to win a bag", "giveaway", "chance to win", None),
+    ("fr", "Jeu concours ouvert", "giveaway", "Jeu concours", None),
+    ("de", "Gewinnspiel läuft", "giveaway", "Gewinnspiel", None),
+    ("es", "Sorteo 🎁", "giveaway", "Sorteo", None),
+    ("nl", "Winactie!", "giveaway", "Winactie", None),
+    ("it", "Concorso aperto", "giveaway", "Concorso", None),
+    # prices and offers
+    ("en", "only $49.99 today", "price_offer", "$49.99", None),
+    ("fr", "seulement 29,99 € !", "price_offer", "29,99 €", None),
+    ("en", "20% off everything", "price_offer", "20% off", None),
+    ("fr", "-30% sur tout", "price_offer", "-30%", None),
+    ("fr", "c'est les soldes", "price_offer", "soldes", None),
+    ("en", "Available now at Boots", "price_offer", "Available now at", None),
+    ("de", "15% Rabatt", "price_offer", "15% Rabatt", None),
+    ("nl", "nu verkrijgbaar bij Etos", "price_offer", "nu verkrijgbaar", None),
+    ("es", "10% de descuento", "price_offer", "10% de descuento", None),
+    ("it", "20% di sconto", "price_offer", "20% di sconto", None),
+    # thanks
+    ("en", "Thanks to @nike for these", "thanks_brand", "Thanks to @nike", "@nike"),
+    (
+        "en",
+        "thank you so much @glossier",
+        "thanks_brand",
+        "thank you so much @glossier",
+        "@glossier",
+    ),
+    ("fr", "Merci @sephora ✨", "thanks_brand", "Merci @sephora", "@sephora"),
+    ("fr", "merci à @dior", "thanks_brand", "merci à @dior", "@dior"),
+    ("de", "Danke an @dm", "thanks_brand", "Danke an @dm", "@dm"),
+    ("nl", "bedankt @hema", "thanks_brand", "bedankt @hema", "@hema"),
+    ("es", "gracias a @zara", "thanks_brand", "gracias a @zara", "@zara"),
+    ("it", "grazie @gucci", "thanks_brand", "grazie @gucci", "@gucci"),
+    # brand-partner hashtags
+    ("en", "#nikepartner", "brand_partner_hashtag", "#nikepartner", "nike"),
+    ("en", "#SephoraAmbassador", "brand_partner_hashtag", "#SephoraAmbassador", "sephora"),
+    (
+        "fr",
+        "#loccitaneambassadrice",
+        "brand_partner_hashtag",
+        "#loccitaneambassadrice",
+        "loccitane",
+    ),
+    ("fr", "#DiorAmbassadeur", "brand_partner_hashtag", "#DiorAmbassadeur", "dior"),
+]
+
+
+@pytest.mark.parametrize(("lang", "caption", "label", "evidence", "detail"), CASES)
+def test_find_cues_table(
+    lang: str, caption: str, label: str, evidence: str, detail: str | None
+) -> None:
+    got = pairs(caption, label)
+    assert got, f"[{lang}] no {label} in {caption!r}: {cues_of(caption)}"
+    texts = [t for t, _ in got]
+    assert evidence in texts, f"[{lang}] {label}: {texts}"
+    if detail is not None:
+        assert (evidence, detail) in got
+
+
+@pytest.mark.parametrize(
+    ("caption", "label"),
+    [
+        ("dress code casual tonight", "discount_code"),
+        ("scan the QR code below", "discount_code"),
+        ("use code at checkout", "discount_code"),
+        ("the code is below", "discount_code"),
+        ("#brandambassador life", "brand_partner_hashtag"),
+        ("#partner in crime", "brand_partner_hashtag"),
+        ("a winter walk", "giveaway"),
+        ("win-win? winner winner", "giveaway"),
+        ("email me at hello@gifted.com", "gifting"),
+        ("https://shop.com/giveaway-sale", "giveaway"),
+        ("my blog https://example.com/post", "affiliate_link"),
+        ("my blog https://example.com/post", "short_link"),
+        ("thanks for watching @you", "thanks_brand"),
+    ],
+)
+def test_find_cues_negatives(caption: str, label: str) -> None:
+    assert pairs(caption, label) == []
+
+
+def test_find_cues_obfuscated_text_still_matches_and_slices_original() -> None:
+    cap = "Link in b\u200bio \u2022 g\u0456fted by @br\u0430nd \u2022 \uff23\uff2f\uff24\uff25 LOUISE20"
+    cues = cues_of(cap)
+    labels = {c.label for c in cues}
+    assert {"link_in_bio", "gifting", "discount_code", "brand_mention"} <= labels
+    lib = next(c for c in cues if c.label == "link_in_bio")
+    assert lib.text == "Link in b\u200bio"
+
+
+def test_brand_mention_guesses() -> None:
+    got = dict(pairs("photo by @johnsmith wearing @zara_official with @anna", "brand_mention"))
+    assert got["@johnsmith"] == "likely_person"
+    assert got["@zara_official"] == "likely_brand"
+    assert got["@anna"] in ("likely_brand", "unknown")
+    got = dict(pairs("Love @gisou #gisouhoney", "brand_mention"))
+    assert got["@gisou"] == "likely_brand"  # matches a hashtag
+
+
+def test_cues_every_label_emitted_somewhere() -> None:
+    seen = set()
+    for _, cap, label, _, _ in CASES:
+        seen |= {c.label for c in cues_of(cap)}
+    seen |= {c.label for c in cues_of("@brand")}
+    assert seen == set(CUE_LABELS)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://amzn.to/abc", ("affiliate_link", "amzn.to")),
+        ("https://www.amazon.de/shop/anna", ("affiliate_link", "amazon.de")),
+        ("https://example.com/p?utm_source=x&tag=me-21", ("affiliate_link", "example.com?tag=")),
+        ("bit.ly/abc", ("short_link", "bit.ly")),
+        ("https://linktr.ee/x", ("link_in_bio", "link_aggregator:linktr.ee")),
+        ("https://example.com/about", None),
+    ],
+)
+def test_classify_link(url: str, expected: tuple[str, str] | None) -> None:
+    assert classify_link(url) == expected
+
+
+def test_lexicon_loads_once_and_has_version() -> None:
+    assert load_lexicon() is load_lexicon()
+    assert load_lexicon().version
+
+
+_pieces = st.sampled_from(
+    [
+        "Use my code LOUISE20",
+        "link in bio",
+        "gifted by",
+        "@brand",
+        "#nikepartner",
+        "thanks to @glow",
+        "\u200b",
+        "\u00ad",
+        "\u2728",
+        "20% off",
+        "bit.ly/x",
+        "\ufb01ne",
+        "Caf\u00e9",
+        "\n",
+        " ",
+        "\u0430",
+    ]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_pieces, max_size=12).map(" ".join))
+def test_property_cue_spans_slice_original(caption: str) -> None:
+    for c in cues_of(caption):
+        assert 0 <= c.start < c.end <= len(caption)
+        assert c.text == caption[c.start : c.end]
+        assert c.text == c.text.strip() or c.label == "discount_code"
