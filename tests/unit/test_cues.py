@@ -182,7 +182,7 @@ def test_brand_mention_guesses() -> None:
 
 def test_cues_every_label_emitted_somewhere() -> None:
     seen = set()
-    for _, cap, label, _, _ in CASES:
+    for _, cap, _label, _, _ in CASES:
         seen |= {c.label for c in cues_of(cap)}
     seen |= {c.label for c in cues_of("@brand")}
     assert seen == set(CUE_LABELS)
