@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
 import time
 from collections.abc import Callable, Hashable, Sequence
@@ -30,7 +31,8 @@ R = TypeVar("R")
 
 log = logging.getLogger(__name__)
 
-BatchFn = Callable[[Hashable, list[T]], Sequence[R]]
+#: fn(key, requests) -> one result list per request, each as long as its request
+BatchFn = Callable[[Hashable, list[list[T]]], Sequence[Sequence[R]]]
 
 
 @dataclass
@@ -66,11 +68,13 @@ class BatcherStats:
 
 
 class MicroBatcher(Generic[T, R]):
-    """Collects concurrent ``submit`` calls into batches for ``fn(key, items) -> results``.
+    """Collects concurrent ``submit`` calls into batches for ``fn(key, requests)``.
 
-    ``fn`` must return one result per item, in order. It runs in a single worker thread, so it
-    need not be thread-safe. If a merged batch raises, each request in it is retried alone so
-    that one bad request fails only itself.
+    ``fn`` gets the merged requests (a list of item lists, request boundaries kept so that
+    per-request work -- e.g. cross-post signals -- never mixes two callers' posts) and returns
+    one result list per request, in order. It runs in a single worker thread, so it need not
+    be thread-safe. If a merged batch raises, each request in it is retried alone so that one
+    bad request fails only itself.
     """
 
     def __init__(
@@ -174,10 +178,11 @@ class MicroBatcher(Generic[T, R]):
 
     async def _run_group(self, key: Hashable, reqs: list[_Request[T, R]]) -> None:
         assert self._loop is not None
-        items = [it for r in reqs for it in r.items]
+        groups = [r.items for r in reqs]
+        n_items = sum(len(g) for g in groups)
         t0 = time.perf_counter()
         try:
-            results = await self._loop.run_in_executor(self._executor, self._call, key, items)
+            results = await self._loop.run_in_executor(self._executor, self._call, key, groups)
         except Exception as exc:
             if len(reqs) > 1:
                 for r in reqs:  # isolate the faulty request
@@ -189,21 +194,19 @@ class MicroBatcher(Generic[T, R]):
             self.stats.busy_s += time.perf_counter() - t0
         self.stats.batches += 1
         self.stats.requests += len(reqs)
-        self.stats.items += len(items)
-        self.stats.max_batch_items = max(self.stats.max_batch_items, len(items))
-        self.stats.sizes[len(items)] = self.stats.sizes.get(len(items), 0) + 1
-        i = 0
-        for r in reqs:
-            part = results[i : i + len(r.items)]
-            i += len(r.items)
+        self.stats.items += n_items
+        self.stats.max_batch_items = max(self.stats.max_batch_items, n_items)
+        self.stats.sizes[n_items] = self.stats.sizes.get(n_items, 0) + 1
+        for r, part in zip(reqs, results, strict=True):
             if not r.future.done():
                 r.future.set_result(part)
 
-    def _call(self, key: Hashable, items: list[T]) -> list[R]:
-        out = list(self._fn(key, items))
-        if len(out) != len(items):
+    def _call(self, key: Hashable, groups: list[list[T]]) -> list[list[R]]:
+        out = [list(part) for part in self._fn(key, groups)]
+        if [len(p) for p in out] != [len(g) for g in groups]:
             raise RuntimeError(
-                f"{self.name}: batch function returned {len(out)} results for {len(items)} items"
+                f"{self.name}: batch function returned {[len(p) for p in out]} results for "
+                f"requests of {[len(g) for g in groups]} items"
             )
         return out
 
@@ -214,15 +217,37 @@ def _set_exception(fut: asyncio.Future[Any], exc: BaseException) -> None:
 
 
 class AnalyzeBatcher(MicroBatcher[Any, Any]):
-    """A MicroBatcher around ``Analyzer.analyze(posts, jurisdictions)``; the key is the
-    jurisdiction tuple, so requests for different jurisdictions are never merged."""
+    """A MicroBatcher around ``Analyzer.analyze(posts, jurisdictions)``. The key is the
+    jurisdiction tuple, so requests for different jurisdictions are never merged. Posts of all
+    merged requests share ONE analyze call (one encoder pass) with cross-post signals off; the
+    cross-post signals (scripted copy, engagement benchmarks, ...) are then computed per
+    request, over that request's posts only, exactly as a direct ``analyze`` call would: one
+    caller's posts never appear in another caller's evidence."""
 
     def __init__(self, analyzer: Any, *, max_batch: int = 32, max_wait_ms: float = 2.0) -> None:
         self.analyzer = analyzer
+        try:
+            params = inspect.signature(analyzer.analyze).parameters
+        except (TypeError, ValueError):
+            params = {}  # type: ignore[assignment]
+        can_split = "cross_post" in params
 
-        def run(key: Hashable, posts: list[Any]) -> list[Any]:
-            jurisdictions = list(key) if key is not None else None  # type: ignore[call-overload]
-            return list(analyzer.analyze(posts, jurisdictions))
+        def run(key: Hashable, groups: list[list[Any]]) -> list[list[Any]]:
+            js = list(key) if isinstance(key, tuple) else None
+            if not can_split or len(groups) == 1:
+                return [list(analyzer.analyze(g, js)) for g in groups]
+            from nlp.analyzer import apply_cross_post
+
+            flat = [p for g in groups for p in g]
+            analyses = list(analyzer.analyze(flat, js, cross_post=False))
+            out: list[list[Any]] = []
+            i = 0
+            for g in groups:
+                part = analyses[i : i + len(g)]
+                i += len(g)
+                apply_cross_post(g, part, getattr(analyzer, "authenticity", None))
+                out.append(part)
+            return out
 
         super().__init__(run, max_batch=max_batch, max_wait_ms=max_wait_ms, name="analyze-batch")
 

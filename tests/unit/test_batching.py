@@ -15,16 +15,19 @@ from api.batching import AnalyzeBatcher, MicroBatcher
 class Recorder:
     def __init__(self, delay_s: float = 0.0) -> None:
         self.calls: list[tuple[Hashable, list[str]]] = []
+        self.groups: list[list[int]] = []
         self.threads: set[str] = set()
         self.delay_s = delay_s
 
-    def __call__(self, key: Hashable, items: list[str]) -> list[str]:
-        self.calls.append((key, list(items)))
+    def __call__(self, key: Hashable, groups: list[list[str]]) -> list[list[str]]:
+        items = [it for g in groups for it in g]
+        self.calls.append((key, items))
+        self.groups.append([len(g) for g in groups])
         self.threads.add(threading.current_thread().name)
         if "bad" in items:
             raise ValueError("bad item")
         time.sleep(self.delay_s)
-        return [f"{key}:{it.upper()}" for it in items]
+        return [[f"{key}:{it.upper()}" for it in g] for g in groups]
 
 
 def test_batcher_merges_concurrent_requests_into_one_call() -> None:
@@ -141,6 +144,8 @@ def test_batcher_rejects_work_after_close() -> None:
 
 
 class FakeAnalyzer:
+    """Records each analyze call; its cross-post step would be the Analyzer's."""
+
     def __init__(self) -> None:
         self.calls: list[tuple[int, list[str] | None]] = []
 
@@ -149,7 +154,7 @@ class FakeAnalyzer:
         return [f"{p}@{','.join(jurisdictions or [])}" for p in posts]
 
 
-def test_analyze_batcher_calls_analyzer_once_per_jurisdiction_set() -> None:
+def test_analyze_batcher_calls_analyzer_per_jurisdiction_set() -> None:
     fake = FakeAnalyzer()
 
     async def main() -> list[list[str]]:
@@ -164,4 +169,49 @@ def test_analyze_batcher_calls_analyzer_once_per_jurisdiction_set() -> None:
 
     out = asyncio.run(main())
     assert out == [["a@uk,fr"], ["b@uk,fr", "c@uk,fr"], ["d@"]]
-    assert sorted(fake.calls, key=str) == sorted([(3, ["uk", "fr"]), (1, None)], key=str)
+    # an analyzer without ``cross_post=`` is called once per request (no signal can mix)
+    assert sorted(fake.calls, key=str) == sorted(
+        [(1, ["uk", "fr"]), (2, ["uk", "fr"]), (1, None)], key=str
+    )
+
+
+class SplitAnalyzer:
+    """Like the real Analyzer: ``cross_post=False`` skips the collection-level step."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[list[str], bool]] = []
+        self.authenticity = None
+
+    def analyze(
+        self, posts: list[str], jurisdictions: list[str] | None = None, *, cross_post: bool = True
+    ) -> list[dict[str, object]]:
+        self.calls.append((list(posts), cross_post))
+        return [{"post": p, "with": None} for p in posts]
+
+
+def test_analyze_batcher_shares_one_call_and_keeps_cross_post_per_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import nlp.analyzer
+
+    seen: list[list[str]] = []
+
+    def fake_cross_post(posts: list[str], analyses: list[dict[str, object]], _auth: object) -> None:
+        seen.append(list(posts))
+        for a in analyses:
+            a["with"] = list(posts)
+
+    monkeypatch.setattr(nlp.analyzer, "apply_cross_post", fake_cross_post)
+    fake = SplitAnalyzer()
+
+    async def main() -> list[list[dict[str, object]]]:
+        b = AnalyzeBatcher(fake, max_batch=32, max_wait_ms=50)
+        out = await asyncio.gather(b.analyze(["a1", "a2"], ["uk"]), b.analyze(["b1"], ["uk"]))
+        await b.aclose()
+        return list(out)
+
+    a, b = asyncio.run(main())
+    assert fake.calls == [(["a1", "a2", "b1"], False)]  # one encoder pass for both callers
+    assert sorted(seen) == [["a1", "a2"], ["b1"]]  # cross-post never mixes two requests
+    assert a == [{"post": "a1", "with": ["a1", "a2"]}, {"post": "a2", "with": ["a1", "a2"]}]
+    assert b == [{"post": "b1", "with": ["b1"]}]
