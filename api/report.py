@@ -31,14 +31,14 @@ from nlp.results import CreatorTrust, Finding, PostAnalysis, Span, Verdict
 REPORT_FORMAT_VERSION = "1"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "web" / "templates"
 
-# Where a platform's feed cuts a caption behind "more" when the analyzer did not say (characters;
-# an approximation: the real cut also depends on line breaks and the device). The analyzer's own
-# offset wins when present (a Span labelled "fold" or ``metrics["fold_offset"]``).
+# Where a platform's feed cuts a caption behind "more", used only when nlp.preprocess is not
+# importable (characters; an approximation: the real cut also depends on line breaks and the
+# device). A Span labelled "fold" or ``metrics["fold_offset"]`` in the analysis wins over both.
 DEFAULT_FOLD_CHARS: dict[str, int] = {
     "instagram": 125,
     "tiktok": 100,
-    "facebook": 480,
-    "youtube": 157,
+    "facebook": 125,
+    "youtube": 100,
     "x": 280,
     "other": 125,
 }
@@ -74,20 +74,22 @@ LABEL_TEXT: dict[str, str] = {
     "link": "link",
     "fold": "fold",
 }
-SWEEP_METRIC_TEXT: dict[str, str] = {
+SWEEP_METRIC_TEXT: dict[str, str] = {  # nlp.scoring.sweep.SweepMetrics, in plain words
     "n_creators": "Creators in the cohort",
     "n_posts": "Posts analysed",
+    "n_commercial_posts": "Commercial posts",
     "share_commercial": "Creators who posted commercial content",
-    "share_systematically_disclosed": "Creators who systematically disclosed",
-    "share_disclosed_before_fold": "Disclosure visible without 'read more'",
-    "share_visible_before_fold": "Disclosure visible without 'read more'",
+    "share_systematically_disclosed": "Creators who disclosed every commercial post",
+    "share_always_compliant": "Creators compliant on every commercial post",
+    "share_disclosed_before_fold": "Disclosure visible without 'more' (of creators who disclosed)",
+    "share_nonstandard_wording": "Creators who used only non-standard wording",
+    "share_collaboration_wording": "Wrote 'collaboration' instead of an accepted label",
+    "share_partnership_wording": "Wrote 'partnership' instead of an accepted label",
+    "share_thanks_wording": "Thanked the brand instead of disclosing",
     "share_platform_label": "Used the platform's paid-partnership label",
-    "share_no_platform_label": "Skipped the platform label",
-    "share_collaboration_wording": "Wrote 'collaboration' instead",
-    "share_partnership_wording": "Wrote 'partnership' instead",
-    "share_thanks_wording": "Thanked the brand instead",
-    "share_no_trader_details": "Gave no trader details",
+    "commercial_share": "Share of posts that are commercial",
 }
+SWEEP_SKIP = {"jurisdiction", "version", "verdict_counts", "verdicts"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -124,8 +126,15 @@ def fold_offset(analysis: PostAnalysis, text: str | None) -> int | None:
     raw = analysis.metrics.get("fold_offset")
     if isinstance(raw, int) and not isinstance(raw, bool):
         return raw if 0 <= raw < len(text) else None
-    cut = DEFAULT_FOLD_CHARS.get(analysis.platform, DEFAULT_FOLD_CHARS["other"])
-    return cut if len(text) > cut else None
+    try:  # the preprocessor's own landmark (normalised offsets mapped back to the original)
+        from nlp.normalize import normalize
+        from nlp.preprocess import fold_offset_for
+
+        off = fold_offset_for(normalize(text), analysis.platform, analysis.format)
+        return off if 0 < off < len(text) else None
+    except (ImportError, AttributeError, TypeError, ValueError, IndexError):
+        cut = DEFAULT_FOLD_CHARS.get(analysis.platform, DEFAULT_FOLD_CHARS["other"])
+        return cut if len(text) > cut else None
 
 
 def evidence_spans(analysis: PostAnalysis, text: str | None) -> list[Span]:
@@ -293,7 +302,8 @@ def disclosure_record(analyses: Iterable[PostAnalysis]) -> DisclosureRecord:
 
 
 def band_colour(score: float) -> str:
-    return "#067647" if score >= 70 else "#a15c07" if score >= 45 else "#b42318"
+    """Colour for a 0..100 value, on the trust profiles' band edges (high >= 80, medium >= 60)."""
+    return "#067647" if score >= 80 else "#a15c07" if score >= 60 else "#b42318"
 
 
 def _parse_time(s: str | None) -> datetime | None:
@@ -690,7 +700,12 @@ class CreatorReport:
         return [p for p in self.posts if p.analysis.findings]
 
 
-def _verdict_counts(analyses: Iterable[PostAnalysis]) -> dict[str, Counter]:
+def text_for(texts: Mapping[str, str], a: PostAnalysis) -> str | None:
+    """The caption of ``a``: keyed ``platform:post_id`` (unique) or plain ``post_id``."""
+    return texts.get(f"{a.platform}:{a.post_id}", texts.get(a.post_id))
+
+
+def verdict_counts(analyses: Iterable[PostAnalysis]) -> dict[str, Counter]:
     out: dict[str, Counter] = {}
     for a in analyses:
         for f in a.findings:
@@ -713,11 +728,11 @@ def build_creator_report(
     mine = [a for a in analyses if a.creator == trust.creator] or list(analyses)
     return CreatorReport(
         trust=trust,
-        posts=[post_view(a, texts.get(a.post_id)) for a in _sort_posts(mine)],
+        posts=[post_view(a, text_for(texts, a)) for a in _sort_posts(mine)],
         generated_at=generated_at or datetime.now(UTC),
         record=disclosure_record(mine),
         versions=versions_summary(mine, trust),
-        verdict_counts=_verdict_counts(mine),
+        verdict_counts=verdict_counts(mine),
         title=f"Influencer compliance audit: @{trust.creator}",
     )
 
@@ -756,23 +771,60 @@ class CohortReport:
         return h.hexdigest()[:16]
 
 
-def sweep_items(sweep: Mapping[str, Any] | Any | None) -> list[tuple[str, str, str]]:
-    """(key, plain label, formatted value) for the flat numeric/text entries of sweep metrics."""
-    if sweep is None:
-        return []
+def _sweep_dict(sweep: Any) -> dict[str, Any]:
     if hasattr(sweep, "model_dump"):
         sweep = sweep.model_dump(mode="json")
-    items = []
-    for k, v in dict(sweep).items():
-        if isinstance(v, dict | list) or v is None:
-            continue
-        label = SWEEP_METRIC_TEXT.get(k, k.replace("_", " ").capitalize())
-        if isinstance(v, float) and (k.startswith(("share", "pct", "rate")) or 0 <= v <= 1):
-            val = f"{v * 100:.0f}%" if v <= 1 else f"{v:.1f}"
-        else:
-            val = str(v)
-        items.append((k, label, val))
-    return items
+    return dict(sweep) if isinstance(sweep, Mapping) else {}
+
+
+def _sweep_value(m: Mapping[str, Any], k: str) -> str:
+    v = m.get(k)
+    if v is None:
+        return "n/a"
+    if k.startswith("share") or k.endswith("_share"):
+        count = m.get("creators_" + k.removeprefix("share_")) if k.startswith("share_") else None
+        pct = f"{float(v) * 100:.0f}%"
+        return f"{pct} ({count})" if isinstance(count, int) else pct
+    return f"{v:.2f}" if isinstance(v, float) else str(v)
+
+
+def sweep_items(sweep: Mapping[str, Any] | Any | None) -> list[tuple[str, str, str]]:
+    """(key, plain label, formatted value) for one set of sweep metrics (flat)."""
+    m = _sweep_dict(sweep)
+    keys = [k for k in m if k not in SWEEP_SKIP and not k.startswith("creators_")]
+    keys = [k for k in keys if not isinstance(m[k], dict | list)]
+    return [
+        (k, SWEEP_METRIC_TEXT.get(k, k.replace("_", " ").capitalize()), _sweep_value(m, k))
+        for k in keys
+    ]
+
+
+def sweep_table(
+    sweeps: Mapping[str, Any] | None,
+) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    """Per-jurisdiction sweep metrics as (jurisdictions, [(label, value per jurisdiction)]).
+
+    Accepts ``{jurisdiction: metrics}`` or one flat metrics mapping (one unnamed column)."""
+    if not sweeps:
+        return [], []
+    d = _sweep_dict(sweeps)
+    if d and all(isinstance(v, Mapping) or hasattr(v, "model_dump") for v in d.values()):
+        cols = {str(k): _sweep_dict(v) for k, v in d.items()}
+    else:
+        cols = {"": d}
+    keys: list[str] = []
+    for m in cols.values():
+        for k, _label, _v in sweep_items(m):
+            if k not in keys:
+                keys.append(k)
+    rows = [
+        (
+            SWEEP_METRIC_TEXT.get(k, k.replace("_", " ").capitalize()),
+            [_sweep_value(m, k) for m in cols.values()],
+        )
+        for k in keys
+    ]
+    return list(cols), rows
 
 
 def build_cohort_report(
@@ -796,16 +848,14 @@ def build_cohort_report(
         )
         for t in sorted(trusts, key=lambda t: (t.score, t.creator))
     ]
-    if sweep is not None and hasattr(sweep, "model_dump"):
-        sweep = sweep.model_dump(mode="json")
     return CohortReport(
         name=name,
         rows=rows,
-        posts=[post_view(a, texts.get(a.post_id)) for a in _sort_posts(analyses)],
-        sweep=dict(sweep or {}),
+        posts=[post_view(a, text_for(texts, a)) for a in _sort_posts(analyses)],
+        sweep=_sweep_dict(sweep) if sweep is not None else {},
         generated_at=generated_at or datetime.now(UTC),
         versions=versions_summary(analyses),
-        verdict_counts=_verdict_counts(analyses),
+        verdict_counts=verdict_counts(analyses),
     )
 
 
@@ -836,6 +886,7 @@ def template_env():  # -> jinja2.Environment (jinja2 imported lazily: the CLI ma
         tone_chart_svg=tone_chart_svg,
         engagement_chart_svg=engagement_chart_svg,
         sweep_items=sweep_items,
+        sweep_table=sweep_table,
     )
     return env
 
@@ -1298,13 +1349,22 @@ def render_cohort_pdf(report: CohortReport) -> bytes:
             st["body"],
         ),
     ]
-    items = sweep_items(report.sweep)
-    if items:
+    cols, srows = sweep_table(report.sweep)
+    if srows:
         story.append(Paragraph("Cohort metrics (EU sweep method)", st["h2"]))
         story.append(
+            Paragraph(
+                "Share of the cohort's creators (count in brackets), by the jurisdiction whose "
+                "findings were used.",
+                st["small"],
+            )
+        )
+        head = ["Metric", *[(c.upper() or "Value") for c in cols]]
+        cw = (width * 0.5) / max(1, len(cols))
+        story.append(
             _table(
-                [["Metric", "Value"]] + [[_x(lbl), _x(v)] for _, lbl, v in items],
-                [width * 0.7, width * 0.3],
+                [head] + [[_x(lbl), *[_x(v) for v in vals]] for lbl, vals in srows],
+                [width * 0.5] + [cw] * len(cols),
                 st,
             )
         )

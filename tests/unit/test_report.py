@@ -183,7 +183,8 @@ def test_cohort_report_html_and_pdf(sample: dict, tmp_path: Path) -> None:
     )
     assert [r.trust.creator for r in rep.rows] == ["glowwithmia", "lea.paris"]  # lowest first
     html = R.render_cohort_html(rep)
-    assert "Creators who systematically disclosed" in html and "50%" in html
+    assert "Creators who disclosed every commercial post" in html and "50% (1)" in html
+    assert '<th scope="col" class="num">FR</th>' in html
     assert "@lea.paris" in html and "@glowwithmia" in html
     pdf = R.render_cohort_pdf(rep)
     text = _pdf_text(pdf, tmp_path)
