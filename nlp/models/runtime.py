@@ -49,7 +49,7 @@ class RuntimeSettings:
 def merge_lora(encoder: nn.Module) -> nn.Module:
     """The plain base model with LoRA folded into its weights (no-op without adapters)."""
     if hasattr(encoder, "merge_and_unload"):
-        return encoder.merge_and_unload()
+        return encoder.merge_and_unload()  # type: ignore[operator,no-any-return]
     return encoder
 
 
@@ -94,8 +94,12 @@ class EncoderTextModel:
         self._info = {k: str(v) for k, v in info.items()}
         self._info["quantization"] = settings.quantization
         self._pad_id = int(tokenizer.pad_token_id)
-        self._bos_id = int(tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.cls_token_id)
-        self._eos_id = int(tokenizer.eos_token_id if tokenizer.eos_token_id is not None else tokenizer.sep_token_id)
+        self._bos_id = int(
+            tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.cls_token_id
+        )
+        self._eos_id = int(
+            tokenizer.eos_token_id if tokenizer.eos_token_id is not None else tokenizer.sep_token_id
+        )
 
     @classmethod
     def from_multitask(
@@ -172,7 +176,7 @@ class EncoderTextModel:
 
     @property
     def hidden_size(self) -> int:
-        return int(self.heads[next(iter(self.heads))][1].in_features)
+        return int(next(iter(self.heads.values()))[-1].in_features)  # type: ignore[index]
 
     # ------------------------------------------------------------------ internals
 
@@ -226,11 +230,12 @@ class EncoderTextModel:
                     mask[r, : len(w)] = 1
                 out = self.encoder(input_ids=ids, attention_mask=mask)
                 h = out.last_hidden_state if hasattr(out, "last_hidden_state") else out[0]
-                m = mask.unsqueeze(-1).to(h.dtype)
-                vec = (h * m).sum(1) / m.sum(1).clamp(min=1)
+                mk = mask.unsqueeze(-1).to(h.dtype)
+                vec = (h * mk).sum(1) / mk.sum(1).clamp(min=1)
                 win_vecs[idx] = vec.float()
-        w = torch.tensor(weight, dtype=torch.float32).unsqueeze(-1)
+        wt = torch.tensor(weight, dtype=torch.float32).unsqueeze(-1)
+        own = torch.tensor(owner, dtype=torch.long)
         pooled = torch.zeros((len(texts), hidden), dtype=torch.float32)
-        pooled.index_add_(0, torch.tensor(owner), win_vecs * w)
-        total = torch.zeros((len(texts), 1)).index_add_(0, torch.tensor(owner), w)
+        pooled.index_add_(0, own, win_vecs * wt)
+        total = torch.zeros((len(texts), 1)).index_add_(0, own, wt)
         return pooled / total

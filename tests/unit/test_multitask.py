@@ -27,11 +27,66 @@ TINY_SHA = "tiny-" + "0" * 59
 
 # text -> labels per head (binary/multiclass: index; emotion: multi-hot over EMOTION_LABELS)
 EXAMPLES: list[tuple[str, dict[str, Any]]] = [
-    ("buy my new serum link in bio #ad", {"commercial": 1, "disclosure": 1, "sentiment": 2, "offensive": 0, "spam": 0, "machine": 0, "emotion": ["joy", "anticipation"]}),
-    ("i hate this rainy monday so much", {"commercial": 0, "disclosure": 0, "sentiment": 0, "offensive": 1, "spam": 0, "machine": 0, "emotion": ["anger", "sadness"]}),
-    ("check out my channel free followers here", {"commercial": 1, "disclosure": 0, "sentiment": 1, "offensive": 0, "spam": 1, "machine": 1, "emotion": ["neutral"]}),
-    ("merci pour ce moment magnifique avec vous", {"commercial": 0, "disclosure": 0, "sentiment": 2, "offensive": 0, "spam": 0, "machine": 1, "emotion": ["joy", "trust"]}),
-    ("sponsorisé par la marque je suis rémunérée", {"commercial": 1, "disclosure": 1, "sentiment": 1, "offensive": 0, "spam": 0, "machine": 0, "emotion": ["surprise", "fear"]}),
+    (
+        "buy my new serum link in bio #ad",
+        {
+            "commercial": 1,
+            "disclosure": 1,
+            "sentiment": 2,
+            "offensive": 0,
+            "spam": 0,
+            "machine": 0,
+            "emotion": ["joy", "anticipation"],
+        },
+    ),
+    (
+        "i hate this rainy monday so much",
+        {
+            "commercial": 0,
+            "disclosure": 0,
+            "sentiment": 0,
+            "offensive": 1,
+            "spam": 0,
+            "machine": 0,
+            "emotion": ["anger", "sadness"],
+        },
+    ),
+    (
+        "check out my channel free followers here",
+        {
+            "commercial": 1,
+            "disclosure": 0,
+            "sentiment": 1,
+            "offensive": 0,
+            "spam": 1,
+            "machine": 1,
+            "emotion": ["neutral"],
+        },
+    ),
+    (
+        "merci pour ce moment magnifique avec vous",
+        {
+            "commercial": 0,
+            "disclosure": 0,
+            "sentiment": 2,
+            "offensive": 0,
+            "spam": 0,
+            "machine": 1,
+            "emotion": ["joy", "trust"],
+        },
+    ),
+    (
+        "sponsorisé par la marque je suis rémunérée",
+        {
+            "commercial": 1,
+            "disclosure": 1,
+            "sentiment": 1,
+            "offensive": 0,
+            "spam": 0,
+            "machine": 0,
+            "emotion": ["surprise", "fear"],
+        },
+    ),
 ]
 
 
@@ -50,8 +105,13 @@ def tiny_tokenizer() -> Any:
         single="<s> $A </s>", special_tokens=[("<s>", 0), ("</s>", 2)]
     )
     return PreTrainedTokenizerFast(
-        tokenizer_object=tok, bos_token="<s>", eos_token="</s>", pad_token="<pad>",
-        unk_token="<unk>", cls_token="<s>", sep_token="</s>",
+        tokenizer_object=tok,
+        bos_token="<s>",
+        eos_token="</s>",
+        pad_token="<pad>",
+        unk_token="<unk>",
+        cls_token="<s>",
+        sep_token="</s>",
     )
 
 
@@ -62,8 +122,13 @@ def tiny_base(seed: int = 0) -> tuple[Any, Any, dict[str, Any]]:
     torch.manual_seed(seed)
     tok = tiny_tokenizer()
     cfg = BertConfig(
-        vocab_size=len(tok), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-        intermediate_size=64, max_position_embeddings=64, hidden_dropout_prob=0.0,
+        vocab_size=len(tok),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=64,
+        hidden_dropout_prob=0.0,
         attention_probs_dropout_prob=0.0,
     )
     model = BertModel(cfg, add_pooling_layer=False).eval()
@@ -81,8 +146,9 @@ def _targets(head: str, rows: list[dict[str, Any]]) -> torch.Tensor:
 
 
 def train_tiny(steps: int = 60, seed: int = 0) -> MultiTaskModel:
-    model = MultiTaskModel(*tiny_base(seed), HEADS, head_dropout=0.0,
-                           lora=LoraSettings(r=4, alpha=8, dropout=0.0))
+    model = MultiTaskModel(
+        *tiny_base(seed), HEADS, head_dropout=0.0, lora=LoraSettings(r=4, alpha=8, dropout=0.0)
+    )
     texts = [t for t, _ in EXAMPLES]
     rows = [y for _, y in EXAMPLES]
     opt = torch.optim.AdamW(model.trainable_parameter_groups(lr_adapters=1e-2, lr_heads=5e-2))
@@ -147,8 +213,14 @@ def test_multitask_save_reload_identical_and_batch_equals_single(
     texts = [t for t, _ in EXAMPLES]
     settings = RuntimeSettings(quantization=quantization, max_length=32)  # type: ignore[arg-type]
     before = EncoderTextModel.from_multitask(trained, settings=settings)
-    d = save_artifact(trained, tmp_path, name="tiny", version="0.0.1",
-                      calibration={"sentiment": 1.5}, max_length=32)
+    d = save_artifact(
+        trained,
+        tmp_path,
+        name="tiny",
+        version="0.0.1",
+        calibration={"sentiment": 1.5},
+        max_length=32,
+    )
     size = (d / "weights.safetensors").stat().st_size
     assert size < 200_000
     after = load_artifact(d, settings=settings, base=tiny_base(seed=123))  # other random base
@@ -172,7 +244,10 @@ def test_multitask_save_reload_identical_and_batch_equals_single(
     # every head still predicts its training labels after the round trip
     for pred, (_t, y) in zip(batch, EXAMPLES, strict=True):
         assert (pred["commercial"] > 0.5) == bool(y["commercial"])
-        assert max(pred["sentiment"], key=pred["sentiment"].get) == HEADS["sentiment"].labels[y["sentiment"]]
+        assert (
+            max(pred["sentiment"], key=pred["sentiment"].get)
+            == HEADS["sentiment"].labels[y["sentiment"]]
+        )
     assert before.predict(texts[:1])[0].keys() == batch[0].keys()
 
 
@@ -181,12 +256,16 @@ def _flat(v: Any) -> np.ndarray:
 
 
 def test_runtime_long_text_is_windowed_not_truncated(trained: MultiTaskModel) -> None:
-    rt = EncoderTextModel.from_multitask(trained, settings=RuntimeSettings(quantization="fp32", max_length=8))
+    rt = EncoderTextModel.from_multitask(
+        trained, settings=RuntimeSettings(quantization="fp32", max_length=8)
+    )
     long = " ".join(t for t, _ in EXAMPLES)
     windows, owner, weight = rt._windows([long, "merci"])
     assert owner.count(0) > 1 and owner.count(1) == 1
     assert all(len(w) <= 8 for w in windows)
-    assert sum(weight[: owner.count(0)]) == len(rt.tokenizer("query: " + long, add_special_tokens=False)["input_ids"])
+    assert sum(weight[: owner.count(0)]) == len(
+        rt.tokenizer("query: " + long, add_special_tokens=False)["input_ids"]
+    )
     emb = rt.encode([long, "merci"])
     assert emb.shape == (2, 32)
     np.testing.assert_allclose(np.linalg.norm(emb, axis=1), 1.0, atol=1e-5)
