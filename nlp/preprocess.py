@@ -228,7 +228,10 @@ def customize_tokenizer(nlp: Any) -> Any:
     d = nlp.Defaults
     # "#" stays a prefix only when no word follows it, so "#ad," -> "#ad" ","
     prefixes = [_EMOJI_SEQ, *(r"#(?!\w)" if p == "#" else p for p in (d.prefixes or []))]
-    suffixes = [_EMOJI_SEQ, *(d.suffixes or [])]
+    # a full stop after a code ending in digits ("LOUISE20.") is punctuation, also in German
+    # (whose rules keep "20." together as an ordinal)
+    code_stop = [r"(?<=[^\W\d_]\d)\.", r"(?<=[^\W\d_]\d\d)\.", r"(?<=[^\W\d_]\d\d\d)\."]
+    suffixes = [_EMOJI_SEQ, *code_stop, *(d.suffixes or [])]
     infixes = [
         r"(?<=\w)(?=[#][^\W\d])",
         r"(?<=[" + _EMOJI_CLASS + r"])(?=[#@\w])",
