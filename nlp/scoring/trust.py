@@ -8,9 +8,11 @@ trustworthy) equal to the posterior mean of a Beta distribution updated with per
 
 disclosure
     Over the creator's commercial posts: Beta(a0 + compliant * ca,
-    b0 + inadequate * ib + undisclosed * ub + suspected * sb). Undisclosed weighs most,
-    inadequate less, a compliant ad raises it. "suspected": a post judged not commercial whose
-    comments ask "is this an ad?". No commercial posts -> the prior (2/3 by default), not 1.
+    b0 + inadequate * ib + undisclosed * ub + review * rb + suspected * sb). Undisclosed weighs
+    most (2), inadequate less (1), a compliant ad raises it (+1 to a); "review": a post the rules
+    could not decide (brand tags without a label, ...) counts a quarter; "suspected": a post
+    judged not commercial whose comments ask "is this an ad?" counts a half. A creator with no
+    commercial, undecided or suspected post gets the prior (2/3 by default), not a perfect 1.
 sponsored_share
     Effective share s = (a0 + sum_i w(verdict_i)) / (a0 + b0 + n_posts) with w = 1 for an
     undisclosed ad, 0.6 inadequate / needs review, 0.25 compliant (<= the 30% threshold);
@@ -220,8 +222,8 @@ def _score_one(
             d_beta += dcfg.inadequate_beta
         elif v == Verdict.undisclosed:
             d_beta += dcfg.undisclosed_beta
-        elif v == Verdict.needs_review and commercial:
-            d_beta += dcfg.needs_review_beta
+        elif v == Verdict.needs_review:
+            d_beta += dcfg.needs_review_beta  # suspected, undecided: a small weight
         if not commercial and "crowd_suspects_ad" in a.authenticity.flags:
             d_beta += dcfg.crowd_suspicion_beta
             suspected.append(a.post_id)
@@ -313,7 +315,7 @@ def _score_one(
             "undisclosed": counts["undisclosed"],
             "needs_review": counts["needs_review"],
             "crowd_suspected": len(suspected),
-            "prior_only": n_commercial == 0 and not suspected,
+            "prior_only": n_commercial == 0 and not suspected and not counts["needs_review"],
         },
         "sponsored_share": {
             "share_commercial": round(raw_share, 4),

@@ -130,3 +130,12 @@ def test_trust_is_deterministic_and_public_json_has_the_contract_keys() -> None:
 def test_trust_rules_only_analyses_are_flagged() -> None:
     assert "rules_only" in score_creators(_creator([Verdict.compliant]))[0].flags
     assert "rules_only" not in score_creators(_creator([Verdict.compliant], model=True))[0].flags
+
+
+def test_trust_undecided_posts_count_a_quarter_strike() -> None:
+    clean = score_creators(_creator([Verdict.not_commercial] * 4))[0]
+    review = score_creators(_creator([Verdict.needs_review] * 4))[0]
+    und = score_creators(_creator([Verdict.undisclosed] * 4))[0]
+    assert und.components[0].value < review.components[0].value < clean.components[0].value
+    assert review.components[0].detail["prior_only"] is False
+    assert review.components[0].detail["needs_review"] == 4
