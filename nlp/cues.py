@@ -13,7 +13,8 @@ labelled exactly one of :data:`CUE_LABELS`:
 - ``short_link``: bit.ly, tinyurl, goo.gl, ow.ly, ... (the destination is hidden).
 - ``link_in_bio``: "link in bio", "lien en bio", "link in der Bio", "swipe up", and link
   aggregators such as linktr.ee (``detail="link_aggregator:<domain>"``).
-- ``gifting``, ``giveaway``, ``price_offer``: phrase lists per language.
+- ``gifting``, ``giveaway``, ``price_offer``: phrase lists per language; an everyday word
+  that is only sometimes commercial ("cadeau", "win", "promo") gets ``detail="weak"``.
 - ``thanks_brand``: "thanks to @brand", "merci @brand", "danke an @brand" (span: the thanks
   and the handle; ``detail``: the handle).
 - ``brand_partner_hashtag``: #<brand>partner, #<brand>ambassador, #<brand>ambassadeur, ...
@@ -79,6 +80,7 @@ class CueLexicon:
 
     version: str
     phrases: dict[str, re.Pattern[str]]
+    weak_phrases: dict[str, re.Pattern[str] | None]
     code_re: re.Pattern[str]
     code_stopwords: frozenset[str]
     thanks_re: re.Pattern[str]
@@ -89,6 +91,7 @@ class CueLexicon:
     short_domains: frozenset[str]
     aggregators: frozenset[str]
     brand_parts: tuple[str, ...]
+    brand_suffixes: tuple[str, ...]
     person_ctx_re: re.Pattern[str]
     brand_ctx_re: re.Pattern[str]
 
@@ -103,7 +106,13 @@ _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 def _build(raw: dict[str, Any]) -> CueLexicon:
-    phrases = {label: _phrase_regex(_flatten(raw[label])) for label in _PHRASE_LABELS}
+    phrases: dict[str, re.Pattern[str]] = {}
+    weak: dict[str, re.Pattern[str] | None] = {}
+    for label in _PHRASE_LABELS:
+        items = _flatten(raw[label])
+        phrases[label] = _phrase_regex([p for p in items if not p.startswith("~")])
+        w = [p[1:] for p in items if p.startswith("~")]
+        weak[label] = _phrase_regex(w) if w else None
     triggers = sorted(set(_flatten(raw["discount_code_triggers"])), key=len, reverse=True)
     trig = "|".join(t.replace(" ?", r"\s*").replace(" ", r"\s+") for t in triggers)
     code_re = re.compile(
@@ -124,6 +133,7 @@ def _build(raw: dict[str, Any]) -> CueLexicon:
     return CueLexicon(
         version=str(raw.get("version", "0")),
         phrases=phrases,
+        weak_phrases=weak,
         code_re=code_re,
         code_stopwords=frozenset(str(w).casefold() for w in raw["code_stopwords"]),
         thanks_re=thanks_re,
@@ -133,7 +143,10 @@ def _build(raw: dict[str, Any]) -> CueLexicon:
         affiliate_params=frozenset(str(p).casefold() for p in raw["affiliate_query_params"]),
         short_domains=frozenset(str(d) for d in raw["short_domains"]),
         aggregators=frozenset(str(d) for d in raw["link_aggregators"]),
-        brand_parts=tuple(str(p) for p in raw["brand_handle_parts"]),
+        brand_parts=tuple(str(p) for p in raw["brand_handle_parts"] if not str(p).startswith("$")),
+        brand_suffixes=tuple(
+            str(p)[1:] for p in raw["brand_handle_parts"] if str(p).startswith("$")
+        ),
         person_ctx_re=re.compile(r"(?:^|\W)(?:" + person_ctx + r")[\s:,-]*$"),
         brand_ctx_re=re.compile(r"(?:^|\W)(?:" + brand_ctx + r")[\s:,-]*$"),
     )
@@ -219,7 +232,9 @@ def _brand_guess(
 ) -> str:
     if lex.person_ctx_re.search(before_fold):
         return "likely_person"
-    if any(p in handle_fold for p in lex.brand_parts):
+    if any(p in handle_fold for p in lex.brand_parts) or (
+        len(handle_fold) > 4 and handle_fold.endswith(lex.brand_suffixes)
+    ):
         return "likely_brand"
     if lex.brand_ctx_re.search(before_fold):
         return "likely_brand"
@@ -256,11 +271,22 @@ def find_cues(
         if got:
             out.append(Span(start=sp.start, end=sp.end, text=sp.text, label=got[0], detail=got[1]))
 
-    # phrase lists
+    # phrase lists (a weak word only where no strong phrase of its label covers it)
     for label, rx in lex.phrases.items():
+        strong_ranges: list[tuple[int, int]] = []
         for m in rx.finditer(fold):
             sp = norm.span(m.start(), m.end(), label)
             if not _overlaps(sp.start, sp.end, blocked):
+                out.append(sp)
+                strong_ranges.append((sp.start, sp.end))
+        wrx = lex.weak_phrases.get(label)
+        if wrx is None:
+            continue
+        for m in wrx.finditer(fold):
+            sp = norm.span(m.start(), m.end(), label, detail="weak")
+            if not _overlaps(sp.start, sp.end, blocked) and not _overlaps(
+                sp.start, sp.end, strong_ranges
+            ):
                 out.append(sp)
 
     # discount codes
