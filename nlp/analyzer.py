@@ -178,7 +178,7 @@ class Analyzer:
     def _predict(self, texts: list[str]) -> list[Mapping[str, Any] | None]:
         if self.model is None or not texts:
             return [None] * len(texts)
-        outs = list(self.model.predict(texts))
+        outs: list[Mapping[str, Any] | None] = list(self.model.predict(texts))
         if len(outs) != len(texts):
             raise ConfigError(
                 f"model returned {len(outs)} outputs for {len(texts)} texts", code="E504"

@@ -41,28 +41,28 @@ class _Strict(BaseModel):
 
 # ---------------------------------------------------------------- thresholds.yaml
 class AnalysisSettings(_Strict):
-    batch_size: int = Field(64, ge=1, le=10_000)
-    commercial_threshold: float = Field(0.5, gt=0, lt=1)
-    machine_flag_threshold: float = Field(0.8, gt=0, le=1)
+    batch_size: int = Field(default=64, ge=1, le=10_000)
+    commercial_threshold: float = Field(default=0.5, gt=0, lt=1)
+    machine_flag_threshold: float = Field(default=0.8, gt=0, le=1)
 
 
 class ScriptedSettings(_Strict):
-    num_perm: int = Field(128, ge=16, le=1024)
+    num_perm: int = Field(default=128, ge=16, le=1024)
     seed: int = 1
-    shingle_words: int = Field(3, ge=1, le=10)
-    min_words: int = Field(10, ge=1)
-    jaccard_threshold: float = Field(0.5, gt=0, lt=1)
+    shingle_words: int = Field(default=3, ge=1, le=10)
+    min_words: int = Field(default=10, ge=1)
+    jaccard_threshold: float = Field(default=0.5, gt=0, lt=1)
 
 
 class CommentSettings(_Strict):
-    spam_threshold: float = Field(0.5, gt=0, lt=1)
-    spam_flag_share: float = Field(0.3, gt=0, le=1)
-    generic_flag_share: float = Field(0.6, gt=0, le=1)
-    generic_max_words: int = Field(2, ge=0)
-    duplicate_min_chars: int = Field(12, ge=1)
-    duplicate_flag_share: float = Field(0.2, gt=0, le=1)
-    suspicion_flag_share: float = Field(0.02, gt=0, le=1)
-    suspicion_min_comments: int = Field(1, ge=1)
+    spam_threshold: float = Field(default=0.5, gt=0, lt=1)
+    spam_flag_share: float = Field(default=0.3, gt=0, le=1)
+    generic_flag_share: float = Field(default=0.6, gt=0, le=1)
+    generic_max_words: int = Field(default=2, ge=0)
+    duplicate_min_chars: int = Field(default=12, ge=1)
+    duplicate_flag_share: float = Field(default=0.2, gt=0, le=1)
+    suspicion_flag_share: float = Field(default=0.02, gt=0, le=1)
+    suspicion_min_comments: int = Field(default=1, ge=1)
     generic_phrases: tuple[str, ...] = ()
     suspicion_patterns: tuple[str, ...] = ()
     spam_patterns: tuple[str, ...] = ()
@@ -79,15 +79,15 @@ class CommentSettings(_Strict):
 
 
 class EngagementSettings(_Strict):
-    min_group: int = Field(20, ge=2)
-    low_percentile: float = Field(10, gt=0, lt=50)
-    high_percentile: float = Field(99, gt=50, lt=100)
-    default_low_factor: float = Field(0.2, gt=0, lt=1)
-    default_high_factor: float = Field(8.0, gt=1)
-    robust_z: float = Field(3.5, gt=0)
-    min_timeline: int = Field(5, ge=3)
-    comments_to_likes_z: float = Field(3.5, gt=0)
-    min_ratio_group: int = Field(10, ge=3)
+    min_group: int = Field(default=20, ge=2)
+    low_percentile: float = Field(default=10, gt=0, lt=50)
+    high_percentile: float = Field(default=99, gt=50, lt=100)
+    default_low_factor: float = Field(default=0.2, gt=0, lt=1)
+    default_high_factor: float = Field(default=8.0, gt=1)
+    robust_z: float = Field(default=3.5, gt=0)
+    min_timeline: int = Field(default=5, ge=3)
+    comments_to_likes_z: float = Field(default=3.5, gt=0)
+    min_ratio_group: int = Field(default=10, ge=3)
     tiers: dict[str, int] = Field(
         default_factory=lambda: {
             "nano": 0,
@@ -123,8 +123,8 @@ class Band(_Strict):
 
 
 class IntervalSettings(_Strict):
-    level: float = Field(0.8, gt=0, lt=1)
-    samples: int = Field(4000, ge=200, le=200_000)
+    level: float = Field(default=0.8, gt=0, lt=1)
+    samples: int = Field(default=4000, ge=200, le=200_000)
     seed: int = 4242
 
 
@@ -137,8 +137,8 @@ class DisclosureSettings(BetaPrior):
     compliant_alpha: float = Field(gt=0)
     inadequate_beta: float = Field(ge=0)
     undisclosed_beta: float = Field(gt=0)
-    needs_review_beta: float = Field(0.0, ge=0)
-    crowd_suspicion_beta: float = Field(0.0, ge=0)
+    needs_review_beta: float = Field(default=0.0, ge=0)
+    crowd_suspicion_beta: float = Field(default=0.0, ge=0)
 
     @model_validator(mode="after")
     def _order(self) -> DisclosureSettings:
@@ -150,7 +150,7 @@ class DisclosureSettings(BetaPrior):
 
 
 class SponsoredShareSettings(BetaPrior):
-    threshold: float = Field(0.3, gt=0, lt=1)
+    threshold: float = Field(default=0.3, gt=0, lt=1)
     weights: dict[str, float]
 
     @model_validator(mode="after")
@@ -301,8 +301,9 @@ def load_config(
         Path(benchmarks or os.environ.get("CLEARPOST_BENCHMARKS") or BENCHMARKS_PATH),
     ]
     digest = hashlib.sha256()
-    parsed = []
-    for path, model in zip(paths, (Thresholds, TrustSettings, BenchmarkTable), strict=True):
+    parsed: list[Any] = []
+    models: tuple[type[BaseModel], ...] = (Thresholds, TrustSettings, BenchmarkTable)
+    for path, model in zip(paths, models, strict=True):
         data, raw = _read_yaml(path)
         digest.update(raw)
         parsed.append(_validate(model, data, path))

@@ -17,7 +17,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from nlp.config import CommentSettings
 from nlp.results import CommentSignals, ToneResult
@@ -92,7 +92,7 @@ class CommentAnalyzer:
         s = self.s
         generic = [c for c in comments if self.is_generic(c)]
         suspicion = [c for c in comments if self.is_suspicion(c)]
-        spam_source = "heuristic"
+        spam_source: Literal["model", "heuristic"] = "heuristic"
         spam_texts: list[str]
         if model_outputs is not None and all("spam" in o for o in model_outputs):
             spam_source = "model"

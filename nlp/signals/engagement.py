@@ -146,11 +146,11 @@ class EngagementAnalyzer:
             ref = self._default(platform, tier, denom)
             if ref is None:
                 continue
-            version = f"default-{self.table.version}" if self.table else None
+            dversion = f"default-{self.table.version}" if self.table else None
             for pid, r in members:
                 sig = out[pid]
                 sig.benchmark_source = "default"
-                sig.benchmark_version = version
+                sig.benchmark_version = dversion
                 sig.benchmark = {"median": ref}
                 if r < ref * s.default_low_factor:
                     sig.flags.append("engagement_low_vs_default")
