@@ -147,8 +147,8 @@ def _build(raw: dict[str, Any]) -> CueLexicon:
         brand_suffixes=tuple(
             str(p)[1:] for p in raw["brand_handle_parts"] if str(p).startswith("$")
         ),
-        person_ctx_re=re.compile(r"(?:^|\W)(?:" + person_ctx + r")[\s:,-]*$"),
-        brand_ctx_re=re.compile(r"(?:^|\W)(?:" + brand_ctx + r")[\s:,-]*$"),
+        person_ctx_re=re.compile(r"(?:^|\W)(?:" + person_ctx + r")[^\w@#]*$"),
+        brand_ctx_re=re.compile(r"(?:^|\W)(?:" + brand_ctx + r")[^\w@#]*$"),
     )
 
 
@@ -229,6 +229,7 @@ def _brand_guess(
     hashtag_bodies: set[str],
     link_hosts: list[str],
     lex: CueLexicon,
+    text_fold: str = "",
 ) -> str:
     if lex.person_ctx_re.search(before_fold):
         return "likely_person"
@@ -242,6 +243,9 @@ def _brand_guess(
     if len(bare) >= 3 and (
         any(h.startswith(bare) for h in hashtag_bodies) or any(bare in h for h in link_hosts)
     ):
+        return "likely_brand"
+    # the handle's name also written as a word in the caption ("@gisou ... our new Gisou mask")
+    if len(bare) >= 4 and re.search(r"(?<![@\w])" + re.escape(bare) + r"(?!\w)", text_fold):
         return "likely_brand"
     return "unknown"
 
@@ -324,7 +328,7 @@ def find_cues(
         j = norm.from_original(sp.end)
         handle_fold = fold[i + 1 : j]
         before = fold[max(0, i - 40) : i]
-        guess = _brand_guess(handle_fold, before, hashtag_bodies, link_hosts, lex)
+        guess = _brand_guess(handle_fold, before, hashtag_bodies, link_hosts, lex, fold)
         t = lex.thanks_re.search(before)
         if t and guess == "unknown":
             guess = "likely_brand"
