@@ -63,7 +63,8 @@ def _alembic_config(engine: Engine) -> Any:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    # no sqlalchemy.url: migrate() hands env.py its connection (and '%' in a URL would break
+    # configparser interpolation)
     return cfg
 
 

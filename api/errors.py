@@ -110,6 +110,22 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_req: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # the framework could not parse the body (bad encoding, broken multipart): bad input
+            return error_response(
+                422,
+                "malformed_body",
+                f"body: {exc.detail}; send JSON (application/json) or, for /v1/jobs, "
+                "multipart/form-data with a `file` part",
+                [
+                    {
+                        "field": "body",
+                        "loc": ["body"],
+                        "message": str(exc.detail),
+                        "type": "malformed",
+                    }
+                ],
+            )
         code = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}.get(
             exc.status_code, "http_error"
         )
