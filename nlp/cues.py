@@ -57,12 +57,20 @@ CUE_LABELS: tuple[str, ...] = (
 _PHRASE_LABELS = ("link_in_bio", "gifting", "giveaway", "price_offer")
 
 
-def _phrase_regex(patterns: list[str]) -> re.Pattern[str]:
-    """One alternation, longest first, spaces matching any whitespace, whole words only."""
+def _alternation(patterns: list[str]) -> str:
+    """Longest first; a space matches any whitespace."""
     parts = []
     for p in sorted(set(patterns), key=len, reverse=True):
         parts.append(p.replace(" ?", r"\s*").replace(" ", r"\s+"))
-    return re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w-])")
+    return "|".join(parts)
+
+
+def _phrases_regex(strong: dict[str, list[str]], weak: dict[str, list[str]]) -> re.Pattern[str]:
+    """ONE scan for every phrase label, whole words only: groups ``s_<label>`` (strong) come
+    before ``w_<label>`` (weak), so a weak word never wins where a strong phrase starts."""
+    groups = [f"(?P<s_{lb}>{_alternation(ps)})" for lb, ps in strong.items() if ps]
+    groups += [f"(?P<w_{lb}>{_alternation(ps)})" for lb, ps in weak.items() if ps]
+    return re.compile(r"(?<![\w-])(?:" + "|".join(groups) + r")(?![\w-])")
 
 
 def _flatten(d: dict[str, list[str]] | list[str]) -> list[str]:
@@ -79,8 +87,7 @@ class CueLexicon:
     """Compiled term lists (built once from ``nlp/data/cues.yaml``)."""
 
     version: str
-    phrases: dict[str, re.Pattern[str]]
-    weak_phrases: dict[str, re.Pattern[str] | None]
+    phrase_re: re.Pattern[str]
     code_re: re.Pattern[str]
     code_stopwords: frozenset[str]
     thanks_re: re.Pattern[str]
@@ -106,15 +113,14 @@ _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 def _build(raw: dict[str, Any]) -> CueLexicon:
-    phrases: dict[str, re.Pattern[str]] = {}
-    weak: dict[str, re.Pattern[str] | None] = {}
+    strong_ph: dict[str, list[str]] = {}
+    weak_ph: dict[str, list[str]] = {}
     for label in _PHRASE_LABELS:
         items = _flatten(raw[label])
-        phrases[label] = _phrase_regex([p for p in items if not p.startswith("~")])
-        w = [p[1:] for p in items if p.startswith("~")]
-        weak[label] = _phrase_regex(w) if w else None
+        strong_ph[label] = [p for p in items if not p.startswith("~")]
+        weak_ph[label] = [p[1:] for p in items if p.startswith("~")]
     triggers = sorted(set(_flatten(raw["discount_code_triggers"])), key=len, reverse=True)
-    trig = "|".join(t.replace(" ?", r"\s*").replace(" ", r"\s+") for t in triggers)
+    trig = _alternation(triggers)
     code_re = re.compile(
         r"(?<![\w-])(?P<trig>" + trig + r")"
         r"(?:\s*[:=>→\-]+\s*|\s+)"
@@ -132,8 +138,7 @@ def _build(raw: dict[str, Any]) -> CueLexicon:
     brand_ctx = "|".join(str(p) for p in raw["brand_context"])
     return CueLexicon(
         version=str(raw.get("version", "0")),
-        phrases=phrases,
-        weak_phrases=weak,
+        phrase_re=_phrases_regex(strong_ph, weak_ph),
         code_re=code_re,
         code_stopwords=frozenset(str(w).casefold() for w in raw["code_stopwords"]),
         thanks_re=thanks_re,
@@ -275,23 +280,12 @@ def find_cues(
         if got:
             out.append(Span(start=sp.start, end=sp.end, text=sp.text, label=got[0], detail=got[1]))
 
-    # phrase lists (a weak word only where no strong phrase of its label covers it)
-    for label, rx in lex.phrases.items():
-        strong_ranges: list[tuple[int, int]] = []
-        for m in rx.finditer(fold):
-            sp = norm.span(m.start(), m.end(), label)
-            if not _overlaps(sp.start, sp.end, blocked):
-                out.append(sp)
-                strong_ranges.append((sp.start, sp.end))
-        wrx = lex.weak_phrases.get(label)
-        if wrx is None:
-            continue
-        for m in wrx.finditer(fold):
-            sp = norm.span(m.start(), m.end(), label, detail="weak")
-            if not _overlaps(sp.start, sp.end, blocked) and not _overlaps(
-                sp.start, sp.end, strong_ranges
-            ):
-                out.append(sp)
+    # phrase lists: one scan; a weak word only where no strong phrase starts
+    for m in lex.phrase_re.finditer(fold):
+        group = m.lastgroup or ""
+        sp = norm.span(m.start(), m.end(), group[2:], detail="weak" if group[0] == "w" else None)
+        if not _overlaps(sp.start, sp.end, blocked):
+            out.append(sp)
 
     # discount codes
     for m in lex.code_re.finditer(fold):
