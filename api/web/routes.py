@@ -48,7 +48,7 @@ SECURITY_HEADERS = {
     "form-action 'self'",
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
 ReportFormat = Literal["pdf", "html", "csv", "json"]
