@@ -181,14 +181,14 @@ class Analyzer:
         outs: list[Mapping[str, Any] | None] = list(self.model.predict(texts))
         if len(outs) != len(texts):
             raise ConfigError(
-                f"model returned {len(outs)} outputs for {len(texts)} texts", code="E504"
+                f"model returned {len(outs)} outputs for {len(texts)} texts", code="E506"
             )
         return outs
 
     def _analyze_batch(self, batch: Sequence[Post], js: list[str]) -> list[PostAnalysis]:
         pres = list(self.preprocessor.pipe(batch))
         if len(pres) != len(batch):
-            raise ConfigError("preprocessor returned a different number of posts", code="E505")
+            raise ConfigError("preprocessor returned a different number of posts", code="E507")
         texts = [_norm_text(pre, post) for pre, post in zip(pres, batch, strict=True)]
         text_outs = self._predict(texts)
         flat = [c for p in batch for c in (p.comments or [])]

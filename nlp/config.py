@@ -4,6 +4,11 @@ at load time with a ``ConfigError``, never half-way through a request.
 
 Override by passing other files to :func:`load_config` or by setting ``CLEARPOST_THRESHOLDS``,
 ``CLEARPOST_PROFILES`` or ``CLEARPOST_BENCHMARKS`` to a path.
+
+Error codes (ConfigError): E500 a config file is unreadable or invalid; E501 unknown component
+name in weights; E502 a weight is negative / not a number, or all are zero; E503 the model has
+no ``predict``; E504 unknown profile; E505 the analyses hold no findings for the requested
+jurisdiction; E506 / E507 the model / preprocessor returned a different number of results.
 """
 
 from __future__ import annotations
