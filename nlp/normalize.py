@@ -198,13 +198,13 @@ class NormalizedText:
     fold: str
     offsets: list[int]
     removed: list[tuple[int, str]] = field(default_factory=list)
-    #: ``ends[i]`` is the end (exclusive) in the original of the cluster ``text[i]`` came from.
-    #: Defaults to ``offsets[i] + 1`` when not given.
+    #: ``ends[i]`` is the end (exclusive) in the original of the cluster ``text[i]`` came from;
+    #: empty when every character maps to exactly one original character (``offsets[i] + 1``).
     ends: list[int] = field(default_factory=list, repr=False)
 
-    def __post_init__(self) -> None:
-        if not self.ends:
-            object.__setattr__(self, "ends", [o + 1 for o in self.offsets[:-1]])
+    def end_of(self, i: int) -> int:
+        """End (exclusive) in the original of the source of ``text[i]``."""
+        return self.ends[i] if self.ends else self.offsets[i] + 1
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map ``[start, end)`` in ``text``/``fold`` to ``[s, e)`` in ``original``.
@@ -218,7 +218,7 @@ class NormalizedText:
         if start == end:
             o = self.offsets[start]
             return o, o
-        return self.offsets[start], self.ends[end - 1]
+        return self.offsets[start], self.end_of(end - 1)
 
     def span(self, start: int, end: int, label: str, detail: str | None = None) -> Span:
         """A :class:`Span` in ORIGINAL offsets for ``[start, end)`` of ``text``."""
@@ -265,7 +265,7 @@ def normalize(text: str) -> NormalizedText:
             fold=text.lower(),
             offsets=offsets,
             removed=[],
-            ends=offsets[1:],
+            ends=[],
         )
 
     drop = _removable(text)
@@ -274,15 +274,14 @@ def normalize(text: str) -> NormalizedText:
     kept = [i for i in range(len(text)) if i not in drop_set] if drop else range(len(text))
     filtered = "".join(text[i] for i in kept) if drop else text
 
+    ends: list[int] = []
     if unicodedata.is_normalized("NFKC", filtered):
         offsets = list(kept)
-        ends = [i + 1 for i in offsets]
         offsets.append(len(text))
         out = filtered
     else:
         parts: list[str] = []
         offsets = []
-        ends = []
         cluster: list[int] = []
 
         def flush() -> None:
