@@ -99,3 +99,28 @@ def test_dmi_score_unknown_weight_is_a_clear_cli_error(
     rc = main(["score", str(analyses_file), "--weights", '{"disclosur": 1}'])
     assert rc == 1
     assert "unknown component" in capsys.readouterr().err
+
+
+def test_dmi_adding_a_real_compliant_ad_never_lowers_a_real_score(analyses_file: Path) -> None:
+    """The promise on real analyses: each creator plus one caption the UK pack calls compliant."""
+    from nlp.analyzer import Analyzer, analyses_from_frame
+    from nlp.posts import Post
+    from nlp.results import Verdict
+    from nlp.scoring.trust import score_creators
+
+    base = analyses_from_frame(pd.read_parquet(analyses_file))
+    analyzer = Analyzer(model=None, jurisdictions=("uk",))
+    for creator in sorted(CREATORS):
+        ad = analyzer.analyze_one(
+            Post(
+                id=f"new-{creator}",
+                creator=creator,
+                text="#ad Loving the new trainers from @nike, use code RUN10 for 10% off",
+            )
+        )
+        assert [f.verdict for f in ad.findings if f.kind == "disclosure"] == [Verdict.compliant]
+        mine = [a for a in base if a.creator == creator]
+        for profile in ("compliance", "vetting"):
+            before = score_creators(mine, profile=profile, jurisdictions=["uk"])[0]
+            after = score_creators(mine + [ad], profile=profile, jurisdictions=["uk"])[0]
+            assert after.score >= before.score, (creator, profile, before.score, after.score)
