@@ -1,0 +1,181 @@
+"""Training smoke test (detoxify's habit): two batches on tiny fixtures with a tiny random
+BertModel, then calibration, export, reload and evaluate's JSON lines: seconds, no real model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from training import calibrate as cal
+from training.sampler import TemperatureSampler
+
+FIX = Path(__file__).resolve().parents[1] / "fixtures" / "training" / "data"
+
+
+def tiny_cfg() -> dict:
+    return {
+        "name": "tiny",
+        "version": "0.0.1",
+        "seed": 3,
+        "split_seed": 13,
+        "base_source": "tiny-random",
+        "text_prefix": "",
+        "max_length": 24,
+        "batch_size": 4,
+        "bf16": True,
+        "threads": 1,
+        "lora": {"r": 2, "alpha": 4, "dropout": 0.0, "target_modules": ["query", "value"]},
+        "optim": {"lr_adapters": 1e-3, "lr_heads": 1e-2, "max_steps": 2, "pct_start": 0.5},
+        "checkpoint_every": 1,
+        "datasets": ["tweeteval_emotion", "goemotions", "scamspot", "tweepfake"],
+        "sampling": {"temperature": 2.0},
+        "eval": {"max_val_rows": 0, "batch_size": 8},
+    }
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict]:
+    from training.train import train
+
+    tmp = tmp_path_factory.mktemp("train")
+    cfg = tiny_cfg()
+    art = train(cfg, FIX, tmp / "run", tmp / "artifacts", resume=False)
+    return art, tmp / "run", cfg
+
+
+def test_training_two_batches_writes_artifact_and_checkpoint(
+    trained: tuple[Path, Path, dict],
+) -> None:
+    art, run, _ = trained
+    ck = torch.load(run / "checkpoint.pt", weights_only=False)
+    assert ck["step"] == 2 and ck["done"]
+    assert (art / "weights.safetensors").is_file() and (art / "MODEL_CARD.md").is_file()
+    meta = json.loads((art / "model_meta.json").read_text())
+    assert set(meta["config"]["heads"]) == {"emotion", "spam", "machine"}
+    assert meta["config"]["heads"]["emotion"]["labels"][0] == "anger"
+    assert meta["training_run"]["steps"] == 2
+    assert all(len(h) == 64 for h in meta["data_hashes"].values())
+    assert {"emotion", "spam", "machine", "emotion/tweeteval", "emotion/ekman"} <= set(
+        meta["calibration"]
+    )
+    for c in meta["calibration_detail"]["heads"].values():
+        assert c["temperature"] > 0 and 0 <= c["ece_after"] <= 1
+    assert "torch" in meta["library_versions"] and meta["training"]["seed"] == 3
+    assert (
+        meta["datasets"]["scamspot"]["trained_on"]
+        and "MIT" in meta["datasets"]["scamspot"]["licence"]
+    )
+
+
+def test_training_resumes_from_checkpoint(trained: tuple[Path, Path, dict], tmp_path: Path) -> None:
+    from training.train import train
+
+    _, run, cfg = trained
+    cfg = dict(cfg)
+    cfg["optim"] = dict(cfg["optim"], max_steps=3)  # another config: refused, not silently mixed
+    with pytest.raises(SystemExit):
+        train(cfg, FIX, run, tmp_path / "a", resume=True)
+
+
+def _tiny_base(art: Path, seed: int) -> tuple:
+    from nlp.models.artifact import read_meta
+    from training.model import tiny_encoder
+    from training.train import load_data
+
+    meta = read_meta(art)
+    train_sets, _ = load_data(meta["training"], FIX)
+    texts = [t for td in train_sets.values() for t in td.splits["train"][0][:200]]
+    return tiny_encoder(texts, seed=seed)
+
+
+def test_evaluate_prints_json_lines(trained: tuple[Path, Path, dict]) -> None:
+    from training.evaluate import Evaluator
+
+    art, _, cfg = trained
+    ev = Evaluator(art, FIX, "test", base=_tiny_base(art, cfg["seed"]))
+    rows = list(ev.run("tweeteval_emotion")) + list(ev.run("scamspot")) + list(ev.run("goemotions"))
+    for r in rows:
+        assert set(r) == {"task", "dataset", "split", "metric", "value"}
+        json.loads(json.dumps(r))
+        assert r["split"] == "test"
+    names = {(r["task"], r["metric"]) for r in rows}
+    assert ("tweeteval_emotion", "macro_f1") in names and ("scamspot", "f1") in names
+    assert ("goemotions", "macro_f1") in names and ("scamspot", "ece_calibrated") in names
+
+
+def test_evaluate_cli_json_lines_and_card_update(
+    trained: tuple[Path, Path, dict],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import training.evaluate as E
+
+    art, _, cfg = trained
+    base = _tiny_base(art, cfg["seed"])
+    orig = E.Evaluator
+
+    def with_tiny_base(*a: object, **k: object) -> object:
+        k["base"] = base
+        return orig(*a, **k)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(E, "Evaluator", with_tiny_base)
+    rc = E.main(
+        [
+            "--task",
+            "tweepfake",
+            "--split",
+            "test",
+            "--data-dir",
+            str(FIX),
+            "--artifact",
+            str(art),
+            "--update",
+        ]
+    )
+    assert rc == 0
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.strip()]
+    rows = [json.loads(ln) for ln in lines]
+    assert rows and all(r["task"] == "tweepfake" and r["split"] == "test" for r in rows)
+    assert {"accuracy", "macro_f1", "ece_calibrated"} <= {r["metric"] for r in rows}
+    assert "| tweepfake | tweepfake | test | accuracy |" in (art / "MODEL_CARD.md").read_text()
+
+
+def test_artifact_refuses_other_base_hash(trained: tuple[Path, Path, dict]) -> None:
+    from nlp.errors import ModelArtifactError
+    from nlp.models.artifact import load_artifact
+
+    art, _, cfg = trained
+    enc, tok, info = _tiny_base(art, cfg["seed"])
+    with pytest.raises(ModelArtifactError):
+        load_artifact(art, base=(enc, tok, dict(info, sha256="1" * 64)))
+
+
+def test_sampler_temperature_and_resume() -> None:
+    s = TemperatureSampler({"a": 100, "b": 10000}, batch_size=8, temperature=2.0, seed=1)
+    assert s.probs["b"] / s.probs["a"] == pytest.approx(10.0)
+    uni = TemperatureSampler({"a": 100, "b": 10000}, batch_size=8, temperature=1e9, seed=1)
+    assert uni.probs["a"] == pytest.approx(0.5, abs=1e-3)
+    for _ in range(5):
+        s.next_batch()
+    state = s.state_dict()
+    nxt = [s.next_batch() for _ in range(5)]
+    s2 = TemperatureSampler({"a": 100, "b": 10000}, batch_size=8, temperature=2.0, seed=99)
+    s2.load_state_dict(state)
+    assert [s2.next_batch() for _ in range(5)] == nxt
+
+
+def test_temperature_scaling_reduces_ece_of_overconfident_logits() -> None:
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 2000)
+    z = rng.normal(size=(2000, 3))
+    z[np.arange(2000), y] += 1.0
+    z *= 4.0  # over-confident
+    t = cal.fit_temperature([(z, y, "single")])
+    assert t > 2.0
+    assert cal.ece(cal.probs_of(z, "single", t), y, "single") < cal.ece(
+        cal.probs_of(z, "single"), y, "single"
+    )

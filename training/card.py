@@ -1,0 +1,138 @@
+"""MODEL_CARD.md from an artifact's meta.json (re-written after ``training.evaluate --update``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+CAN_CANNOT = """\
+## What it can and cannot detect
+- **commercial** — P(the text promotes a brand, product or service). Trained on WEAK labels (see
+  below): positives are real creator texts whose explicit disclosure (#ad, sponsored by, paid
+  partnership, #publicité, partenariat rémunéré, affiliate-link disclosures ...) or affiliate link
+  marks them as commercial, with the disclosure words REMOVED; negatives are organic texts
+  (tweets, Reddit comments, film subtitles, YouTube comments, YouTube descriptions without any
+  marker). It can flag promotional wording (product lists, "get it here", discount talk, brand
+  thanks) without a disclosure. It cannot see images, audio, or oral sponsor reads; it is weak on
+  French (few French positives) and on subtle brand integrations; the negatives are
+  positive-unlabelled (undisclosed ads among them count as organic), so its scores are a lead
+  for review, never proof. Measure on MDID `promote` vs rest before relying on a threshold.
+- **disclosure** — P(the text contains a sentence disclosing a material connection). Trained on
+  Mathur et al.'s coded YouTube disclosure sentences and marker-regex lines of YouTube
+  descriptions (EN/FR/DE); negated statements ("not sponsored") are negatives. A disclosure
+  only this head sees goes to needs_review, never straight to compliant.
+- **emotion** — multi-label sigmoid over anger, anticipation, disgust, fear, joy, optimism,
+  sadness, surprise, trust, neutral; each benchmark is reported in its own labels (TweetEval: 4,
+  GoEmotions: Ekman 6 + neutral, XED: Plutchik 8). "optimism" is learned only from TweetEval
+  (softmax training), so its sigmoid is less meaningful than the others.
+- **sentiment** — negative / neutral / positive (EN + FR tweets).
+- **offensive** — OffensEval-2019 (OLID) offensive language, English tweets: brand safety hint.
+- **spam** — YouTube comment spam (2013-15, self-promotion) and ScamSpot Instagram scam
+  comments (finance/crypto testimonials). Not a general bot detector.
+- **machine** — TweepFake (GPT-2 / RNN / Markov tweets, 2019-20). It does NOT detect text from
+  current LLMs reliably; treat it as a regression benchmark.
+- Texts longer than `max_length` tokens are truncated in training; the runtime windows them.
+"""
+
+
+def _fmt_metrics(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return "_not evaluated yet_\n"
+    out = ["| task | dataset | split | metric | value |", "|---|---|---|---|---|"]
+    for m in rows:
+        out.append(
+            f"| {m['task']} | {m['dataset']} | {m['split']} | {m['metric']} | {m['value']} |"
+        )
+    return "\n".join(out) + "\n"
+
+
+def write_model_card(art_dir: Path) -> Path:
+    art_dir = Path(art_dir)
+    from nlp.models.artifact import META_FILE
+
+    meta = json.loads((art_dir / META_FILE).read_text(encoding="utf-8"))
+    test_path = art_dir / "metrics_test.jsonl"
+    test_rows = []
+    if test_path.is_file():
+        test_rows = [
+            json.loads(ln)
+            for ln in test_path.read_text(encoding="utf-8").splitlines()
+            if ln.strip()
+        ]
+    cfg = meta["training"]
+    tr = meta.get("training_run", {})
+    lora = cfg.get("lora", {})
+    lines = [
+        f"# Model card: {meta['name']} {meta['version']}",
+        "",
+        "One multilingual encoder pass feeds every head (commercial, disclosure, emotion, sentiment, "
+        "offensive, spam, machine).",
+        "",
+        "## Model",
+        f"- Base: `{meta['base'].get('base')}` from `{meta['base'].get('source')}` "
+        f"(sha256 `{meta['base'].get('sha256')}`), frozen (word embeddings included).",
+        f"- LoRA {json.dumps(lora)} (adapters of layers below `train_from_layer` stay at their "
+        "zero-effect initial value, frozen); a dropout+linear head per task on the mean-pooled output.",
+        f"- Text prefix `{meta.get('text_prefix')!r}`, max length {meta['max_length']} tokens.",
+        f"- Training config `{cfg.get('config_file', '')}`: seed {cfg['seed']}, split seed {cfg['split_seed']}, "
+        f"batch {cfg['batch_size']}, bf16 autocast {cfg.get('bf16')}, optimiser {json.dumps(cfg['optim'])}, "
+        f"budget {cfg.get('max_minutes')} min, sampling {json.dumps(cfg.get('sampling', {}))}.",
+        f"- Run: {tr.get('steps')} steps in {tr.get('train_minutes')} min of training "
+        f"({tr.get('wall_minutes')} min wall incl. data, calibration, export), 2 CPU cores.",
+        f"- Library versions: {json.dumps(meta['library_versions'])}.",
+        f"- Artifact size: weights.safetensors {(art_dir / 'weights.safetensors').stat().st_size / 1e6:.1f} MB.",
+        "",
+        CAN_CANNOT,
+        "## Data (texts never ship; only their sha256 is recorded in meta.json)",
+        "| data set | head | trained on | rows | split | licence |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, d in meta["datasets"].items():
+        lines.append(
+            f"| {name} | {d['head']} | {'yes' if d['trained_on'] else 'NO (eval only)'} | "
+            f"{json.dumps(d['rows'])} | {d['split']} | {d['licence']} |"
+        )
+    lines += [
+        "",
+        "Not used at all: deceptive_opinion_spam_ott (CC BY-NC-SA), emodift_fr (no licence) — kept out "
+        "of shipped weights; instasynth (synthetic).",
+        "",
+        "## What the commercial labels mean",
+        "commercial = 1: a real YouTube description (Mathur et al. 2018 affiliate videos, or a trending "
+        "video whose description carries an explicit sponsor/affiliate disclosure) with every disclosure "
+        "sentence and marker removed; commercial = 0: organic text from sets where promotion is rare. "
+        "Positive-unlabelled: undisclosed ads among the negatives are labelled organic. Style-breaking "
+        "augmentation (URL/hashtag/emoji stripping, lowercasing, truncation, mixing with organic text) "
+        "is applied to both classes. Held out of training: Mathur Pinterest items (unseen platform) and "
+        "MDID (human-labelled Instagram intent).",
+        "",
+        "## Calibration (temperature scaling per head, fitted on validation)",
+        "| head | T | ECE before | ECE after | fitted on |",
+        "|---|---|---|---|---|",
+    ]
+    detail = meta.get("calibration_detail", {})
+    for h, c in detail.get("heads", {}).items():
+        lines.append(
+            f"| {h} | {c['temperature']:.3f} | {c['ece_before']:.4f} | {c['ece_after']:.4f} | {', '.join(c['fitted_on'])} |"
+        )
+    lines += [
+        "",
+        f"Temperatures shipped (incl. emotion views): `{json.dumps(meta['calibration'])}`",
+        "",
+    ]
+    lines += [
+        "",
+        "## Validation metrics",
+        _fmt_metrics(meta.get("metrics", {}).get("validation", [])),
+        "## Test metrics",
+    ]
+    lines += [
+        "Produced by `python -m training.evaluate --task all --split test --update` (test splits touched "
+        "only for this report).",
+        "",
+        _fmt_metrics(test_rows),
+    ]
+    p = art_dir / "MODEL_CARD.md"
+    p.write_text("\n".join(lines), encoding="utf-8")
+    return p
