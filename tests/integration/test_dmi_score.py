@@ -124,3 +124,22 @@ def test_dmi_adding_a_real_compliant_ad_never_lowers_a_real_score(analyses_file:
             before = score_creators(mine, profile=profile, jurisdictions=["uk"])[0]
             after = score_creators(mine + [ad], profile=profile, jurisdictions=["uk"])[0]
             assert after.score >= before.score, (creator, profile, before.score, after.score)
+
+
+def test_analyze_jsonl_output_feeds_score(tmp_path: Path) -> None:
+    src = tmp_path / "posts.csv"
+    src.write_text(
+        "id,creator,text,likes,followers\n"
+        "a1,amy,#ad Loving my new @nike trainers,120,5000\n"
+        "a2,amy,Thanks @nike for the gifted trainers,80,5000\n"
+        "b1,ben,A quiet Sunday walk by the sea,30,900\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "analyses.jsonl"
+    assert main(["analyze", str(src), "-o", str(out), "--no-model", "--progress", "off"]) == 0
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["post_id"] for r in rows] == ["a1", "a2", "b1"] and "verdict_uk" in rows[0]
+    trust = tmp_path / "trust.json"
+    assert main(["score", str(out), "-o", str(trust)]) == 0
+    assert [t["creator"] for t in json.loads(trust.read_text())] == ["amy", "ben"]
+    assert main(["analyze", str(src), "-o", str(tmp_path / "x.txt"), "--no-model"]) == 1
