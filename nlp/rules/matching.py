@@ -21,7 +21,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from nlp.rules.schema import CommonLexicon, RulePack, Term
 
@@ -30,19 +29,26 @@ _BRAND_PLAIN = r"@?[\w][\w.&'’\-]*"
 _SEP = r"[\s\-_]+"
 
 
-@lru_cache(maxsize=4096)
-def _deaccent_char(c: str) -> str:
-    d = unicodedata.normalize("NFD", c)
-    if len(d) > 1 and all(unicodedata.combining(x) for x in d[1:]):
-        return d[0]
-    return c
+class _DeaccentTable(dict[int, int]):
+    """``str.translate`` table filled lazily: a code point -> its base letter (same length)."""
+
+    def __missing__(self, cp: int) -> int:
+        d = unicodedata.normalize("NFD", chr(cp))
+        base = cp
+        if len(d) > 1 and len(d[0]) == 1 and all(unicodedata.combining(x) for x in d[1:]):
+            base = ord(d[0])
+        self[cp] = base
+        return base
+
+
+_DEACCENT = _DeaccentTable()
 
 
 def deaccent(s: str) -> str:
     """Remove accents without changing the length (one char in, one char out)."""
     if s.isascii():
         return s
-    return "".join(_deaccent_char(c) if ord(c) > 127 else c for c in s)
+    return s.translate(_DEACCENT)
 
 
 def fold_term(term: str, accent_sensitive: bool = False) -> str:
@@ -96,33 +102,114 @@ class TermMatch:
     term: Term
 
 
+_TOKEN = re.compile(r"#?\w+")
+
+
+class TokenIndex:
+    """Where each word / #hashtag token of a folded text starts; built once per text and
+    shared by every term set of every pack (the fast path: dictionary look-ups, then one
+    anchored regex per candidate)."""
+
+    __slots__ = ("text", "positions", "hashtags")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.positions: dict[str, list[int]] = {}
+        for m in _TOKEN.finditer(text):
+            self.positions.setdefault(m.group(), []).append(m.start())
+        self.hashtags = [t for t in self.positions if t.startswith("#")]
+
+
 class TermSet:
-    """Several terms compiled into one alternation; ``finditer`` gives non-overlapping matches,
-    the longest wording winning where two start at the same place."""
+    """Several terms, matched leftmost-longest without overlaps.
+
+    Each term is indexed by the token it must start with (its first word, or its whole
+    hashtag); ``{brand}`` hashtags and ``prefix*`` keywords are checked by prefix/suffix; the
+    rare term that starts with punctuation is searched for. A candidate is confirmed by the
+    term's own regex anchored at the token, so boundaries are exactly :func:`term_pattern`'s.
+    """
 
     def __init__(self, terms: list[Term], accent_sensitive: bool) -> None:
         self.terms = sorted(terms, key=lambda t: -len(t.term))
         self.accent_sensitive = accent_sensitive
-        if not self.terms:
-            self._re: re.Pattern[str] | None = None
-            return
-        parts = [
-            f"(?P<t{i}>{term_pattern(t.term, list(t.forms), t.not_before, accent_sensitive)})"
-            for i, t in enumerate(self.terms)
-        ]
-        self._re = re.compile("|".join(parts))
+        self.patterns: list[re.Pattern[str]] = []
+        self.by_key: dict[str, list[int]] = {}
+        # (token prefix, token suffix, characters the placeholder needs, term)
+        self.affixes: list[tuple[str, str, int, int]] = []
+        self.always: list[int] = []
+        for i, t in enumerate(self.terms):
+            self.patterns.append(
+                re.compile(term_pattern(t.term, list(t.forms), t.not_before, accent_sensitive))
+            )
+            self._index(i, t)
+        self.keys = frozenset(self.by_key)
+
+    def _index(self, i: int, t: Term) -> None:
+        words = _words(fold_term(t.term, self.accent_sensitive))
+        forms = list(t.forms)
+        if words and words[0].startswith("#"):
+            words[0] = words[0][1:]
+            forms = ["hashtag"]
+        if "hashtag" in forms:
+            body = "".join(words)
+            if "{brand}" in body:
+                head, _, tail = body.partition("{brand}")
+                self.affixes.append(("#" + head, tail, 1, i))
+            elif body.endswith("*"):
+                self.affixes.append(("#" + body[:-1], "", 0, i))
+            else:
+                self.by_key.setdefault("#" + body, []).append(i)
+        if "plain" in forms:
+            first = words[0]
+            lead = re.match(r"\w+", first)
+            if first.startswith("{brand}") or lead is None:
+                self.always.append(i)
+            elif first.endswith("*") and lead.group() == first[:-1] and len(words) == 1:
+                self.affixes.append((lead.group(), "", 0, i))
+            else:
+                self.by_key.setdefault(lead.group(), []).append(i)
 
     def __bool__(self) -> bool:
-        return self._re is not None
+        return bool(self.terms)
 
-    def finditer(self, folded: str) -> list[TermMatch]:
-        if self._re is None:
+    def finditer(self, folded: str, index: TokenIndex | None = None) -> list[TermMatch]:
+        if not self.terms:
             return []
-        out = []
-        for m in self._re.finditer(folded):
-            name = m.lastgroup
-            assert name is not None
-            out.append(TermMatch(m.start(), m.end(), self.terms[int(name[1:])]))
+        idx = index if index is not None and index.text == folded else TokenIndex(folded)
+        cands: list[tuple[int, int, int]] = []
+
+        def confirm(i: int, pos: int) -> None:
+            m = self.patterns[i].match(folded, pos)
+            if m is not None and m.end() > m.start():
+                cands.append((m.start(), m.end(), i))
+
+        for key in self.keys.intersection(idx.positions):
+            for pos in idx.positions[key]:
+                for i in self.by_key[key]:
+                    confirm(i, pos)
+        for head, tail, extra, i in self.affixes:
+            pool = idx.hashtags if head.startswith("#") else idx.positions
+            for tok in pool:
+                if (
+                    len(tok) >= len(head) + len(tail) + extra
+                    and tok.startswith(head)
+                    and tok.endswith(tail)
+                ):
+                    for pos in idx.positions[tok]:
+                        confirm(i, pos)
+        for i in self.always:
+            for m in self.patterns[i].finditer(folded):
+                if m.end() > m.start():
+                    cands.append((m.start(), m.end(), i))
+        if not cands:
+            return []
+        cands.sort(key=lambda c: (c[0], c[0] - c[1], c[2]))
+        out: list[TermMatch] = []
+        last_end = -1
+        for start, end, i in cands:
+            if start >= last_end:
+                out.append(TermMatch(start, end, self.terms[i]))
+                last_end = end
         return out
 
 

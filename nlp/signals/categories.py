@@ -52,7 +52,7 @@ def category_findings(
     pack = cp.pack
     out: list[Finding] = []
     for cm in cp.categories:
-        hits = cm.keywords.finditer(scan.folded)
+        hits = cm.keywords.finditer(scan.folded, scan.index)
         if not hits:
             continue
         cat = pack.categories[cm.index]
@@ -63,7 +63,7 @@ def category_findings(
             verdict = Verdict.inadequate if level == "yes" else Verdict.needs_review
             confidence = 0.7 if level == "yes" else 0.5
         else:
-            required = cm.required.finditer(scan.folded) if cm.required else []
+            required = cm.required.finditer(scan.folded, scan.index) if cm.required else []
             evidence += _spans(pre, required, "required_label", cat.name)
             if cat.required_labels and not required:
                 reasons = ["restricted_category", "missing_required_label"]
@@ -104,8 +104,8 @@ def label_findings(
     level = _commercial_level(disclosure)
     out: list[Finding] = []
     for (labels, triggers), x in zip(cp.extra_labels, pack.extra_labels, strict=True):
-        present = labels.finditer(scan.folded)
-        trig = [] if present else triggers.finditer(scan.folded)
+        present = labels.finditer(scan.folded, scan.index)
+        trig = [] if present else triggers.finditer(scan.folded, scan.index)
         if present:
             verdict, reasons, conf = Verdict.compliant, ["extra_label_present"], 0.8
             evidence = _spans(pre, present, "extra_label", x.name)

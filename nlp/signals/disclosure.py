@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from nlp.results import Finding, Span, Verdict
-from nlp.rules.matching import CompiledPack, TermMatch
+from nlp.rules.matching import CompiledPack, TermMatch, TokenIndex
 from nlp.rules.registry import RulePackRegistry
 from nlp.rules.schema import Commercial as CommercialCfg
 from nlp.rules.schema import RulePack
@@ -67,6 +67,7 @@ class PackScan:
     flagged: list[LabelHit] = field(default_factory=list)
     negations: list[LabelHit] = field(default_factory=list)
     folded: str = ""
+    index: TokenIndex | None = None
 
 
 _BRAND_CONTEXT = frozenset({"affiliate_link", "short_link", "link_in_bio", "discount_code"})
@@ -84,9 +85,13 @@ def _cue_labels(pre: Preprocessed, cfg: CommercialCfg) -> tuple[set[str], set[st
             and c.detail == "likely_person"
         )
     }
-    strong = labels & set(cfg.strong_cues)
-    weak = labels & set(cfg.weak_cues)
-    contextual = labels & set(cfg.strong_with_brand)
+    # the cue finder marks everyday words ("cadeau", "win", "promo") detail="weak"
+    weak_only = {c.label for c in pre.cues if c.detail == "weak"} - {
+        c.label for c in pre.cues if c.detail != "weak"
+    }
+    strong = (labels - weak_only) & set(cfg.strong_cues)
+    weak = labels & set(cfg.weak_cues) | (labels & weak_only)
+    contextual = (labels - weak_only) & set(cfg.strong_with_brand)
     if contextual:
         if "brand_mention" in labels or labels & _BRAND_CONTEXT:
             strong |= contextual
@@ -169,9 +174,10 @@ class DisclosureAuditor:
                 raise ValueError(f"{name} must be within [0, 1], got {p}")
         out: list[Finding] = []
         lm = landmarks(pre, self.registry.common.fold_lines)
+        cache: dict[str, TokenIndex] = {}  # one token index per folded text, shared by packs
         for pack in self.registry.resolve(list(jurisdictions)):
             cp = self.registry.compiled(pack.id)
-            scan = self.scan(pre, cp, lm)
+            scan = self.scan(pre, cp, lm, cache)
             state, cue_reasons = self._commercial(pre, cp, scan, commercial_probability)
             finding = self._disclosure(
                 pre, cp, scan, state, cue_reasons, commercial_probability, disclosure_probability
@@ -182,18 +188,31 @@ class DisclosureAuditor:
         return out
 
     # ------------------------------------------------------------------ matching
-    def scan(self, pre: Preprocessed, cp: CompiledPack, lm: Landmarks | None = None) -> PackScan:
+    def scan(
+        self,
+        pre: Preprocessed,
+        cp: CompiledPack,
+        lm: Landmarks | None = None,
+        cache: dict[str, TokenIndex] | None = None,
+    ) -> PackScan:
         lm = lm or landmarks(pre, self.registry.common.fold_lines)
         norm = pre.norm
         folded = cp.fold(norm.fold)
-        negs = cp.negations.finditer(folded)
-        flagged = cp.flagged.finditer(folded)
+        index = cache.get(folded) if cache is not None else None
+        if index is None:
+            index = TokenIndex(folded)
+            if cache is not None:
+                cache[folded] = index
+        negs = cp.negations.finditer(folded, index)
+        flagged = cp.flagged.finditer(folded, index)
         foreign = [
-            m for m in cp.foreign.finditer(folded) if not any(_overlaps(m, f) for f in flagged)
+            m
+            for m in cp.foreign.finditer(folded, index)
+            if not any(_overlaps(m, f) for f in flagged)
         ]
         accepted = [
             m
-            for m in cp.accepted.finditer(folded)
+            for m in cp.accepted.finditer(folded, index)
             if not any(_overlaps(m, x) for x in negs)
             and not any(_overlaps(m, f) and (f.end - f.start) > (m.end - m.start) for f in flagged)
         ]
@@ -212,7 +231,7 @@ class DisclosureAuditor:
         def outside_links(h: LabelHit) -> bool:
             return not any(s <= h.start < e for s, e in link_ranges)
 
-        scan = PackScan(folded=folded)
+        scan = PackScan(folded=folded, index=index)
         scan.negations = [h for h in (hit(m, "negation") for m in negs) if outside_links(h)]
         scan.accepted = [
             self._placed(pre, lm, cp.pack, h)
