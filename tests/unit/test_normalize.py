@@ -122,7 +122,7 @@ def test_fold_text_same_length() -> None:
 # --------------------------------------------------------------------------------- properties
 _text = st.text(
     alphabet=st.characters(
-        blacklist_categories=("Cs",),
+        exclude_categories=["Cs"],
         min_codepoint=0x20,
         max_codepoint=0x1FAFF,
     ),
