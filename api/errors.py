@@ -6,6 +6,7 @@ input ever surfaces as a bare 500."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -62,7 +63,7 @@ def _doc(description: str) -> dict[str, Any]:
     return {"model": Error, "description": description}
 
 
-# Reusable `responses=` blocks for the OpenAPI document.
+# Reusable `responses=` blocks for the OpenAPI document; combine them with ``doc(...)``.
 R401 = {401: _doc("No valid API key (send `Authorization: Bearer KEY` or `X-API-Key: KEY`).")}
 R403 = {403: _doc("The key's role may not do this.")}
 R404 = {404: _doc("No such object for this tenant.")}
@@ -74,6 +75,15 @@ R503 = {503: _doc("The service is still loading its models (see /readyz).")}
 AUTH = {**R401, **R429}
 READ = {**AUTH, **R403, **R422}
 WRITE = {**AUTH, **R403, **R413, **R422, **R503}
+
+
+def doc(*blocks: Mapping[int, dict[str, Any]]) -> dict[int | str, dict[str, Any]]:
+    """``responses=doc(READ, R404)`` for a route decorator."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for b in blocks:
+        for status, spec in b.items():
+            out[status] = spec
+    return out
 
 
 def validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:

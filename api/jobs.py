@@ -16,6 +16,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -147,8 +148,9 @@ class JobRunner:
             if not items:
                 self._finish(job_id, worker)
                 return
-            results = self._analyse([Post.model_validate(p) for _, _, p in items], jurisdictions)
-            if not self._record(job_id, worker, tenant_id, jurisdictions, items, results):
+            batch = [tuple(r) for r in items]
+            results = self._analyse([Post.model_validate(p) for _, _, p in batch], jurisdictions)
+            if not self._record(job_id, worker, tenant_id, jurisdictions, batch, results):
                 log.warning("job %s: lease lost by %s; leaving it to its new owner", job_id, worker)
                 return
 
@@ -175,7 +177,7 @@ class JobRunner:
         worker: str,
         tenant_id: int,
         jurisdictions: list[str],
-        items: list,  # type: ignore[type-arg]
+        items: list[tuple[Any, ...]],
         results: list[PostAnalysis | Exception],
     ) -> bool:
         now = utcnow()

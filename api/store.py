@@ -153,7 +153,7 @@ def store_analysis(
 
 def posts_query(
     tenant_id: int, *, creator: str | None = None, platform: str | None = None
-) -> Select[tuple[PostRow]]:
+) -> Select[PostRow]:
     q = select(PostRow).where(PostRow.tenant_id == tenant_id)
     if creator is not None:
         q = q.where(PostRow.creator == creator)

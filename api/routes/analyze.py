@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import ServicesDep, StateDep, Writer
-from api.errors import WRITE
+from api.errors import WRITE, doc
 from api.schemas import AnalysesPublic, AnalyzeRequest, CheckPublic, CheckRequest
 from api.validation import check_posts, check_text
 
@@ -15,7 +15,7 @@ router = APIRouter(tags=["analyze"])
 @router.post(
     "/analyze",
     response_model=AnalysesPublic,
-    responses=WRITE,
+    responses=doc(WRITE),
     summary="Analyse posts now (nothing is stored)",
 )
 def analyze(
@@ -31,7 +31,7 @@ def analyze(
 @router.post(
     "/check",
     response_model=CheckPublic,
-    responses=WRITE,
+    responses=doc(WRITE),
     summary="Pre-check a caption before publishing: verdict and suggested fix",
 )
 def check(body: CheckRequest, _p: Writer, services: ServicesDep, state: StateDep) -> CheckPublic:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from api.deps import Reader, ServicesDep, SessionDep
-from api.errors import R503, READ, ApiError
+from api.errors import R503, READ, ApiError, doc
 from api.schemas import (
     ModelPublic,
     ModelsPublic,
@@ -26,7 +26,7 @@ router = APIRouter(tags=["catalog"])
 @router.get(
     "/rules",
     response_model=RulePacksPublic,
-    responses={**READ, **R503},
+    responses=doc(READ, R503),
     summary="Jurisdiction rule packs with their versions and legal citations",
 )
 def rules(_p: Reader, services: ServicesDep) -> RulePacksPublic:
@@ -39,14 +39,14 @@ def rules(_p: Reader, services: ServicesDep) -> RulePacksPublic:
 @router.get(
     "/models",
     response_model=ModelsPublic,
-    responses={**READ, **R503},
+    responses=doc(READ, R503),
     summary="Bundled model artifacts: model cards and metrics",
 )
 def models(_p: Reader, services: ServicesDep) -> ModelsPublic:
     active = services.model_info
     cards = []
     for c in services.model_cards():
-        loaded = bool(active) and (
+        loaded = active is not None and (
             str(active.get("id")) in (c["id"], c["path"])
             and str(active.get("version", c["version"])) == c["version"]
         )
@@ -57,7 +57,7 @@ def models(_p: Reader, services: ServicesDep) -> ModelsPublic:
 @router.get(
     "/sweeps",
     response_model=SweepsPublic,
-    responses={**READ, **R503},
+    responses=doc(READ, R503),
     summary="Cohort metrics (a compliance sweep) over this tenant's stored analyses",
     description="One item per jurisdiction: the one asked for, else every jurisdiction the "
     "stored findings cover.",

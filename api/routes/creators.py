@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from api.deps import Reader, ServicesDep, SessionDep
-from api.errors import R404, R409, R503, READ, ApiError
+from api.errors import R404, R409, R503, READ, ApiError, doc
 from api.schemas import CreatorPostPublic, CreatorPostsPublic, CreatorPublic, CreatorsPublic
 from api.services import Services
 from api.store import count, latest_analyses, posts_query
@@ -53,7 +53,7 @@ def _jurisdiction(services: Services, code: str | None) -> str | None:
 @router.get(
     "",
     response_model=CreatorsPublic,
-    responses={**READ, **R503},
+    responses=doc(READ, R503),
     summary="Creators with their trust scores",
 )
 def list_creators(
@@ -106,7 +106,7 @@ def list_creators(
 @router.get(
     "/{handle}/trust",
     response_model=CreatorTrust,
-    responses={**READ, **R404, **R409, **R503},
+    responses=doc(READ, R404, R409, R503),
     summary="A creator's trust score: components, interval, evidence",
 )
 def creator_trust(
@@ -147,7 +147,7 @@ def creator_trust(
 @router.get(
     "/{handle}/posts",
     response_model=CreatorPostsPublic,
-    responses={**READ, **R404},
+    responses=doc(READ, R404),
     summary="A creator's posts with their findings",
 )
 def creator_posts(

@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from api.deps import Reader, ServicesDep, SessionDep, StateDep, Writer
-from api.errors import R404, READ, WRITE, ApiError
+from api.errors import R404, READ, WRITE, ApiError, doc
 from api.schemas import JobPublic, JobsPublic
 from api.services import SEVERITY
 from api.store import count
@@ -89,7 +89,7 @@ def _split_codes(raw: str | None) -> list[str] | None:
     "",
     response_model=JobPublic,
     status_code=202,
-    responses=WRITE,
+    responses=doc(WRITE),
     summary="Upload CSV, JSON Lines or Parquet for background analysis",
     description="Validated at once (422 names the bad row); then analysed by the server's job "
     "workers. Progress is durable: a job survives a server kill and resumes where it stopped.",
@@ -185,7 +185,7 @@ async def create_job(
     return job_public(job)
 
 
-@router.get("", response_model=JobsPublic, responses=READ, summary="List this tenant's jobs")
+@router.get("", response_model=JobsPublic, responses=doc(READ), summary="List this tenant's jobs")
 def list_jobs(
     principal: Reader,
     session: SessionDep,
@@ -206,7 +206,7 @@ def _get_job(session: SessionDep, tenant_id: int, job_id: str) -> Job:
 
 
 @router.get(
-    "/{job_id}", response_model=JobPublic, responses={**READ, **R404}, summary="Job progress"
+    "/{job_id}", response_model=JobPublic, responses=doc(READ, R404), summary="Job progress"
 )
 def get_job(job_id: str, principal: Reader, session: SessionDep) -> JobPublic:
     return job_public(_get_job(session, principal.tenant_id, job_id))
@@ -264,20 +264,22 @@ def _flat(item: JobItem) -> dict[str, Any]:
 
 @router.get(
     "/{job_id}/results",
-    responses={
-        **READ,
-        **R404,
-        200: {
-            "description": "One row per uploaded post, in upload order (done so far).",
-            "content": {
-                "text/csv": {"schema": {"type": "string"}},
-                "application/x-ndjson": {"schema": {"type": "string"}},
-                "application/vnd.apache.parquet": {
-                    "schema": {"type": "string", "format": "binary"}
+    responses=doc(
+        READ,
+        R404,
+        {
+            200: {
+                "description": "One row per uploaded post, in upload order (done so far).",
+                "content": {
+                    "text/csv": {"schema": {"type": "string"}},
+                    "application/x-ndjson": {"schema": {"type": "string"}},
+                    "application/vnd.apache.parquet": {
+                        "schema": {"type": "string", "format": "binary"}
+                    },
                 },
-            },
+            }
         },
-    },
+    ),
     response_class=Response,
     summary="Download job results as CSV, JSON Lines (full analyses) or Parquet",
 )

@@ -6,9 +6,9 @@ from fastapi import APIRouter
 from sqlalchemy import select
 
 from api.deps import Admin, CurrentKey, SessionDep
-from api.errors import AUTH, R404, READ, WRITE, ApiError
+from api.errors import AUTH, R404, READ, WRITE, ApiError, doc
 from api.schemas import KeyCreate, KeyCreated, KeyPublic, KeysPublic, WhoAmI
-from api.security import create_key
+from api.security import Role, create_key
 from api.tables import ApiKey, Tenant, utcnow
 
 router = APIRouter(tags=["keys"])
@@ -18,7 +18,7 @@ def _public(k: ApiKey) -> KeyPublic:
     return KeyPublic(
         id=k.id,
         prefix=k.prefix,
-        role=k.role,
+        role=Role(k.role),
         name=k.name,  # type: ignore[arg-type]
         created_at=k.created_at,
         revoked_at=k.revoked_at,
@@ -26,7 +26,7 @@ def _public(k: ApiKey) -> KeyPublic:
 
 
 @router.get(
-    "/me", response_model=WhoAmI, responses=AUTH, summary="The calling key's tenant and role"
+    "/me", response_model=WhoAmI, responses=doc(AUTH), summary="The calling key's tenant and role"
 )
 def me(principal: CurrentKey) -> WhoAmI:
     return WhoAmI(
@@ -38,7 +38,10 @@ def me(principal: CurrentKey) -> WhoAmI:
 
 
 @router.get(
-    "/keys", response_model=KeysPublic, responses=READ, summary="List this tenant's keys (admin)"
+    "/keys",
+    response_model=KeysPublic,
+    responses=doc(READ),
+    summary="List this tenant's keys (admin)",
 )
 def list_keys(principal: Admin, session: SessionDep) -> KeysPublic:
     rows = session.scalars(
@@ -51,7 +54,7 @@ def list_keys(principal: Admin, session: SessionDep) -> KeysPublic:
     "/keys",
     response_model=KeyCreated,
     status_code=201,
-    responses=WRITE,
+    responses=doc(WRITE),
     summary="Create a key for this tenant (admin); the secret is shown once",
 )
 def new_key(body: KeyCreate, principal: Admin, session: SessionDep) -> KeyCreated:
@@ -65,7 +68,7 @@ def new_key(body: KeyCreate, principal: Admin, session: SessionDep) -> KeyCreate
 @router.delete(
     "/keys/{key_id}",
     response_model=KeyPublic,
-    responses={**READ, **R404},
+    responses=doc(READ, R404),
     summary="Revoke a key of this tenant (admin)",
 )
 def revoke_key(key_id: int, principal: Admin, session: SessionDep) -> KeyPublic:

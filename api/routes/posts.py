@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy.exc import IntegrityError
 
 from api.deps import Reader, ServicesDep, SessionDep, StateDep, Writer
-from api.errors import R404, R409, READ, WRITE, ApiError
+from api.errors import R404, R409, READ, WRITE, ApiError, doc
 from api.schemas import (
     AnalysisEvidence,
     EvidencePublic,
@@ -31,7 +31,7 @@ router = APIRouter(prefix="/posts", tags=["posts"])
 @router.post(
     "",
     response_model=PostsIngested,
-    responses=WRITE,
+    responses=doc(WRITE),
     summary="Ingest posts: store, analyse, keep the evidence",
     description="Idempotent on (tenant, platform, post id): re-sending a post never duplicates "
     "it. `unchanged` = same content and byte-identical findings under the same versions. "
@@ -84,7 +84,7 @@ def ingest_posts(
     )
 
 
-@router.get("", response_model=PostsPublic, responses=READ, summary="List stored posts")
+@router.get("", response_model=PostsPublic, responses=doc(READ), summary="List stored posts")
 def list_posts(
     principal: Reader,
     session: SessionDep,
@@ -121,7 +121,7 @@ def list_posts(
 @router.get(
     "/{post_id}/evidence",
     response_model=EvidencePublic,
-    responses={**READ, **R404, **R409},
+    responses=doc(READ, R404, R409),
     summary="Audit evidence of a post: every stored analysis with its versions and hashes",
 )
 def evidence(

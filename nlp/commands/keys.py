@@ -54,9 +54,10 @@ def run(args: argparse.Namespace) -> int:
                 )
                 print(secret)
                 return 0
-            tenant = s.scalar(select(Tenant).where(Tenant.name == tenant_name))
-            if tenant is None:
+            found = s.scalar(select(Tenant).where(Tenant.name == tenant_name))
+            if found is None:
                 raise InputError(f"no tenant {tenant_name!r}")
+            tenant = found
             if args.keys_command == "list":
                 for k in s.scalars(
                     select(ApiKey).where(ApiKey.tenant_id == tenant.id).order_by(ApiKey.id)
@@ -64,12 +65,12 @@ def run(args: argparse.Namespace) -> int:
                     state = f"revoked {k.revoked_at:%Y-%m-%d}" if k.revoked_at else "active"
                     print(f"{k.id}\t{k.prefix}\t{k.role}\t{state}\t{k.name}")
                 return 0
-            k = s.get(ApiKey, args.id)
-            if k is None or k.tenant_id != tenant.id:
+            key_row = s.get(ApiKey, args.id)
+            if key_row is None or key_row.tenant_id != tenant.id:
                 raise InputError(f"no key {args.id} for tenant {tenant_name!r}")
-            if k.revoked_at is None:
-                k.revoked_at = utcnow()
-            print(f"revoked key {k.id} ({k.prefix})")
+            if key_row.revoked_at is None:
+                key_row.revoked_at = utcnow()
+            print(f"revoked key {key_row.id} ({key_row.prefix})")
             return 0
     finally:
         engine.dispose()

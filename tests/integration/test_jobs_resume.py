@@ -102,9 +102,7 @@ def test_job_resumes_after_kill_9(db_url: str, tmp_path: Path) -> None:
         assert r.status_code == 202, r.text
         job_id = r.json()["id"]
         t0 = time.time()
-        while (
-            done := httpx.get(f"{base}/v1/jobs/{job_id}", headers=h).json()["done"]
-        ) < N_POSTS // 4:
+        while httpx.get(f"{base}/v1/jobs/{job_id}", headers=h).json()["done"] < N_POSTS // 4:
             assert time.time() - t0 < 60, "job made no progress"
             time.sleep(0.05)
         os.kill(proc.pid, signal.SIGKILL)

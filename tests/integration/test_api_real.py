@@ -1,0 +1,118 @@
+"""One end-to-end pass with the REAL library (rule packs, rules-only Analyzer, trust scoring,
+sweep, ingest): the wiring in api.services.build_services, not the fakes."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from api.settings import Settings
+from tests.integration.conftest import Api
+
+pytestmark = pytest.mark.slow
+
+CAPTIONS = [
+    {
+        "id": "r1",
+        "creator": "alice",
+        "text": "Obsessed with my new serum! Use code GLOW20 for 20% off @glowco",
+    },
+    {
+        "id": "r2",
+        "creator": "alice",
+        "text": "#ad Loving my new trainers from @runfast, paid partnership",
+    },
+    {"id": "r3", "creator": "bob", "text": "Sunday walk by the sea, no filter needed"},
+    {
+        "id": "r4",
+        "creator": "bob",
+        "text": "Thanks @brandx for the gifted hamper! Link in bio to shop",
+    },
+]
+
+
+@pytest.fixture(scope="module")
+def real_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    db = tmp_path_factory.mktemp("real") / "cp.db"
+    settings = Settings(
+        database_url=f"sqlite:///{db}",
+        model="none",
+        load_in_background=False,
+        job_workers=1,
+        job_poll_seconds=0.1,
+        rate_limit_per_minute=0,
+        default_jurisdictions=["uk", "fr"],
+    )
+    app = create_app(settings)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield Api(client, app)
+
+
+def test_real_service_end_to_end(real_api: Api) -> None:
+    api = real_api
+    h = api.key("acme", "analyst")
+    c = api.client
+    assert c.get("/readyz").json()["ready"] is True
+    r = c.post("/v1/posts", json={"posts": CAPTIONS}, headers=h)
+    assert r.status_code == 200, r.text
+    assert r.json()["created"] == 4
+    # same content, same versions: unchanged, byte-identical findings
+    r = c.post("/v1/posts?reanalyse=true", json={"posts": CAPTIONS}, headers=h).json()
+    assert r["unchanged"] == 4
+    ev = c.get("/v1/posts/r1/evidence", headers=h).json()
+    assert ev["count"] == 2 and ev["data"][0]["findings_sha256"] == ev["data"][1]["findings_sha256"]
+    a = ev["data"][0]
+    assert a["rule_packs"]["uk"].startswith("uk@") and a["code_version"] and a["model"] is None
+    verdicts = {f["jurisdiction"]: f["verdict"] for f in a["findings"] if f["kind"] == "disclosure"}
+    assert set(verdicts) == {"uk", "fr"} and verdicts["uk"] != "compliant"
+
+    creators = c.get("/v1/creators?order=desc", headers=h).json()
+    assert creators["count"] == 2 and {x["creator"] for x in creators["data"]} == {"alice", "bob"}
+    trust = c.get("/v1/creators/alice/trust", headers=h).json()
+    assert 0 <= trust["score"] <= 100 and trust["components"] and len(trust["interval"]) == 2
+    assert c.get("/v1/creators/alice/posts", headers=h).json()["count"] == 2
+    assert c.get("/v1/creators?jurisdiction=uk", headers=h).json()["count"] == 2
+
+    sweeps = c.get("/v1/sweeps", headers=h).json()
+    assert [s["jurisdiction"] for s in sweeps["data"]] == ["fr", "uk"]
+    rules = c.get("/v1/rules", headers=h).json()
+    uk = next(p for p in rules["data"] if p["id"] == "uk")
+    assert uk["version"] and any(r["citation"] for r in uk["rules"])
+    assert c.get("/v1/models", headers=h).status_code == 200
+
+    chk = c.post(
+        "/v1/check", json={"text": "Use my code GLOW20!", "jurisdictions": ["uk"]}, headers=h
+    ).json()
+    assert chk["ok"] is False and any(f["fix"] for f in chk["findings"])
+    r = c.post("/v1/analyze", json={"posts": CAPTIONS[:1], "jurisdictions": ["mars"]}, headers=h)
+    assert r.status_code == 422 and "uk" in r.json()["error"]["details"]["known"]
+
+    csv_body = 'id,creator,text\nj1,carol,"Use code SAVE10 at checkout"\nj2,carol,hello\n'
+    r = c.post(
+        "/v1/jobs",
+        files={"file": ("p.csv", csv_body.encode())},
+        data={"jurisdictions": "uk"},
+        headers=h,
+    )
+    assert r.status_code == 202, r.text
+    jid = r.json()["id"]
+    t0 = time.time()
+    while (job := c.get(f"/v1/jobs/{jid}", headers=h).json())["state"] != "done":
+        assert time.time() - t0 < 60, job
+        time.sleep(0.1)
+    assert job["done"] == 2
+    r = c.post("/v1/jobs", files={"file": ("p.csv", b"id,text\n,\n")}, headers=h)
+    assert r.status_code == 422 and r.json()["error"]["code"] in ("invalid_rows", "invalid_input")
+
+
+def test_real_models_listing(real_api: Api) -> None:
+    h = real_api.key("acme", "viewer")
+    body = real_api.client.get("/v1/models", headers=h).json()
+    root = Path(__file__).resolve().parents[2] / "nlp" / "models" / "artifacts"
+    n = len(list(root.glob("*/model_meta.json"))) if root.is_dir() else 0
+    assert body["count"] == n and body["active"] is None
