@@ -108,6 +108,10 @@ def label_class(label: str) -> str:
     return "cue"
 
 
+def flag_text(flag: str) -> str:
+    return flag.replace("_", " ")
+
+
 def label_text(label: str) -> str:
     return LABEL_TEXT.get(label, label.replace("_", " "))
 
@@ -177,7 +181,7 @@ class Segment:
     @property
     def css(self) -> str:
         classes = {label_class(x) for x in self.labels}
-        for c in ("found", "weak", "missing", "cue"):
+        for c in ("missing", "weak", "found", "cue"):  # the cautious colour wins
             if c in classes:
                 return c
         return "cue"
@@ -528,6 +532,11 @@ def tone_chart_svg(
 ) -> Markup:
     pts = tone_points(analyses)
     if not pts:
+        if analyses and all(a.tone is None for a in analyses):
+            return Markup(
+                '<p class="muted">No tone results: these posts were analysed without the tone '
+                "model (rules only).</p>"
+            )
         return Markup('<p class="muted">No dated posts with a tone result.</p>')
     x0, x1, y0, y1 = 44.0, width - 12.0, 12.0, height - 28.0
     fx, lo, hi = _time_axis([p[0] for p in pts], x0, x1)
@@ -882,6 +891,7 @@ def template_env():  # -> jinja2.Environment (jinja2 imported lazily: the CLI ma
         METHOD_TEXT=METHOD_TEXT,
         band_colour=band_colour,
         label_text=label_text,
+        flag_text=flag_text,
         component_chart_svg=component_chart_svg,
         tone_chart_svg=tone_chart_svg,
         engagement_chart_svg=engagement_chart_svg,
@@ -1203,7 +1213,7 @@ def _pdf_finding_details(
                 )
                 or "none in the caption"
             )
-            reasons = "<br/>".join(_x(r) for r in f.reasons)
+            reasons = "<br/>".join(_x(r.replace("_", " ")) for r in f.reasons)
             cite = _x(", ".join(f.rule_ids)) + "<br/>" + _x(f.citation)
             if f.citation_url:
                 cite += f'<br/><font size="6.5">{_x(f.citation_url)}</font>'
@@ -1253,7 +1263,7 @@ def render_creator_pdf(report: CreatorReport) -> bytes:
     meta = [
         ["Creator", _x(f"@{t.creator}")],
         ["Platform", _x(t.platform or "various")],
-        ["Period", _x(f"{t.period[0] or '?'} to {t.period[1] or '?'}")],
+        ["Period", _x(f"{(t.period[0] or '?')[:10]} to {(t.period[1] or '?')[:10]}")],
         ["Posts analysed", str(t.n_posts)],
         ["Scoring profile", _x(t.profile)],
         ["Disclosure record", _x(report.record.text)],
@@ -1270,7 +1280,9 @@ def render_creator_pdf(report: CreatorReport) -> bytes:
         )
     )
     if t.flags:
-        story.append(Paragraph("Flags: " + _x(", ".join(t.flags)), st["body"]))
+        story.append(
+            Paragraph("Flags: " + _x(", ".join(flag_text(x) for x in t.flags)), st["body"])
+        )
     story.append(Paragraph("Score components", st["h2"]))
     story.append(_component_drawing(t, width))
     rows = [["Component", "Value (0-1)", "Weight", "Points", "Interval", "Evidence posts"]]
@@ -1304,18 +1316,27 @@ def render_creator_pdf(report: CreatorReport) -> bytes:
         story.append(_table(rows, [width * 0.2] + [width * 0.16] * 5, st))
         story.append(Spacer(1, 6))
     rows = [["Post", "Date", "Jurisdiction", "Verdict", "Rules", "Conf."]]
-    for p in report.with_findings:
-        for f in p.analysis.findings:
-            rows.append(
-                [
-                    _x(p.analysis.post_id),
-                    _x((p.analysis.posted_at or "")[:10]),
-                    _x(f.jurisdiction.upper()),
-                    f'<font color="{VERDICT_COLOURS[f.verdict.value]}">{_x(VERDICT_TEXT[f.verdict.value])}</font>',
-                    _x(", ".join(f.rule_ids)),
-                    f"{f.confidence:.2f}",
-                ]
-            )
+    listed = [
+        (p, f)
+        for p in report.with_findings
+        for f in p.analysis.findings
+        if f.verdict != Verdict.not_commercial
+    ]
+    listed.sort(
+        key=lambda pf: (VERDICT_ORDER.index(pf[1].verdict.value), pf[0].analysis.posted_at or "")
+    )
+    n_plain = sum(1 for p in report.posts if p.verdict in (None, "not_commercial"))
+    for p, f in listed:
+        rows.append(
+            [
+                _x(p.analysis.post_id),
+                _x((p.analysis.posted_at or "")[:10]),
+                _x(f.jurisdiction.upper()),
+                f'<font color="{VERDICT_COLOURS[f.verdict.value]}">{_x(VERDICT_TEXT[f.verdict.value])}</font>',
+                _x(", ".join(f.rule_ids)),
+                f"{f.confidence:.2f}",
+            ]
+        )
     if len(rows) > 1:
         story.append(
             _table(
@@ -1325,7 +1346,15 @@ def render_creator_pdf(report: CreatorReport) -> bytes:
             )
         )
     else:
-        story.append(Paragraph("No findings for this creator.", st["body"]))
+        story.append(Paragraph("No commercial post was found for this creator.", st["body"]))
+    if n_plain:
+        story.append(
+            Paragraph(
+                f"{n_plain} post(s) with no sign of commercial content are not listed (they are "
+                "counted above and their hashes are below).",
+                st["small"],
+            )
+        )
     story.extend(_pdf_finding_details([p for p in report.with_findings if p.flagged], st, width))
     story.append(Paragraph("Method", st["h2"]))
     story.append(Paragraph(_x(METHOD_TEXT), st["body"]))

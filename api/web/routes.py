@@ -52,16 +52,6 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 ReportFormat = Literal["pdf", "html", "csv", "json"]
-JURISDICTION_NAMES = {
-    "uk": "United Kingdom (ASA/CAP, CMA)",
-    "us": "United States (FTC)",
-    "fr": "France (loi 2023-451)",
-    "de": "Germany (UWG)",
-    "es": "Spain (Autocontrol)",
-    "it": "Italy (AGCOM)",
-    "eu": "European Union (UCPD)",
-    "ie": "Ireland (ASAI)",
-}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -335,6 +325,24 @@ def logout() -> Response:
     return resp
 
 
+def _jurisdiction_choices(svc: Any, codes: list[str]) -> list[dict[str, str]]:
+    """Each installed rule pack as a checkbox: its name, the authority as a tooltip."""
+    packs: dict[str, dict[str, Any]] = {}
+    try:
+        packs = {str(p["id"]): p for p in (svc.rule_packs() if svc is not None else [])}
+    except Exception:  # noqa: BLE001 - names are cosmetic; the codes still work
+        log.warning("rule pack names unavailable", exc_info=True)
+    out = [
+        {
+            "code": c,
+            "name": str(packs.get(c, {}).get("name") or c.upper()),
+            "title": str(packs.get(c, {}).get("authority") or ""),
+        }
+        for c in codes
+    ]
+    return sorted(out, key=lambda j: j["name"])
+
+
 def _upload_ctx(p: Principal, state: AppState, session: Any, **kw: Any) -> dict[str, Any]:
     svc = state.services
     codes = svc.jurisdictions if svc is not None else []
@@ -349,7 +357,7 @@ def _upload_ctx(p: Principal, state: AppState, session: Any, **kw: Any) -> dict[
         state,
         "upload",
         title="Upload posts",
-        jurisdictions=[{"code": c, "name": JURISDICTION_NAMES.get(c, c.upper())} for c in codes],
+        jurisdictions=_jurisdiction_choices(svc, codes),
         default_jurisdictions=svc.default_jurisdictions if svc is not None else [],
         profiles=svc.profiles if svc is not None else ["compliance"],
         can_write=p.may(Role.analyst),

@@ -227,7 +227,14 @@ def test_dashboard_end_to_end_in_chromium(
             # a flagged post with highlighted evidence
             links = page.locator("#flagged-posts a.post-link")
             assert links.count() >= 1, "no flagged post for the creator with the most flags"
-            hrefs = links.evaluate_all("els => els.map(e => e.getAttribute('href'))")
+            # worst verdicts first: an undisclosed or inadequate ad shows the richest evidence
+            rows_info = page.locator("#flagged-posts tbody tr").evaluate_all(
+                "trs => trs.map(tr => [tr.querySelector('a.post-link').getAttribute('href'),"
+                " tr.cells[1].innerText])"
+            )
+            rank = {"Undisclosed": 0, "Inadequate": 1}
+            rows_info.sort(key=lambda hv: min([r for k, r in rank.items() if k in hv[1]] or [2]))
+            hrefs = [h for h, _v in rows_info]
             checked = False
             for href in hrefs[:15]:
                 page.goto(server.base + href)
