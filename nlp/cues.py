@@ -265,7 +265,6 @@ def find_cues(
     """Commercial cues of a normalised text, sorted by position (see module docstring)."""
     lex = lexicon or load_lexicon()
     fold = norm.fold
-    orig = norm.original
     out: list[Span] = []
     link_ranges = [(sp.start, sp.end) for sp in links]
     mention_ranges = [(sp.start, sp.end) for sp in mentions]
@@ -275,8 +274,10 @@ def find_cues(
     # links
     link_hosts: list[str] = []
     for sp in links:
-        link_hosts.append(_host_path_query(sp.text)[0])
-        got = classify_link(sp.text, lex)
+        # classify the NORMALISED link: "amz\u200bn.to" is still amzn.to
+        url = norm.text[norm.from_original(sp.start) : norm.from_original(sp.end)]
+        link_hosts.append(_host_path_query(url)[0])
+        got = classify_link(url, lex)
         if got:
             out.append(Span(start=sp.start, end=sp.end, text=sp.text, label=got[0], detail=got[1]))
 
@@ -332,7 +333,7 @@ def find_cues(
             # skip the non-word char the pattern may have consumed before the thanks
             while ts < i and not fold[ts].isalnum():
                 ts += 1
-            out.append(norm.span(ts, j, "thanks_brand", detail=orig[sp.start : sp.end]))
+            out.append(norm.span(ts, j, "thanks_brand", detail=norm.text[i:j]))
 
     # brand-partner hashtags
     for sp in hashtags:

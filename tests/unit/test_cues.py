@@ -241,3 +241,25 @@ def test_property_cue_spans_slice_original(caption: str) -> None:
         assert 0 <= c.start < c.end <= len(caption)
         assert c.text == caption[c.start : c.end]
         assert c.text == c.text.strip() or c.label == "discount_code"
+
+
+_CAPTIONS = [cap for _, cap, _, _, _ in CASES]
+_INVISIBLE = ["\u200b", "\u00ad", "\u2060", "\ufeff", "\u200c"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    caption=st.sampled_from(_CAPTIONS),
+    inserts=st.lists(st.tuples(st.floats(0, 1), st.sampled_from(_INVISIBLE)), max_size=5),
+)
+def test_property_invisible_chars_never_change_cues(
+    caption: str, inserts: list[tuple[float, str]]
+) -> None:
+    """Zero-width characters anywhere change neither which cues are found nor where (once
+    mapped back), and every span still slices the text it was found in."""
+    dirty = caption
+    positions = sorted(((int(f * len(caption)), ch) for f, ch in inserts), reverse=True)
+    for pos, ch in positions:
+        dirty = dirty[:pos] + ch + dirty[pos:]
+    clean = [(c.label, c.detail) for c in cues_of(caption)]
+    assert [(c.label, c.detail) for c in cues_of(dirty)] == clean
