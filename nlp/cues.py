@@ -268,14 +268,14 @@ def find_cues(
     out: list[Span] = []
     link_ranges = [(sp.start, sp.end) for sp in links]
     mention_ranges = [(sp.start, sp.end) for sp in mentions]
-    emails = [norm.to_original(*m.span()) for m in _EMAIL_RE.finditer(norm.text)]
+    emails = [norm.to_original(*m.span()) for m in _EMAIL_RE.finditer(norm.fold)]
     blocked = link_ranges + mention_ranges + emails
 
     # links
     link_hosts: list[str] = []
     for sp in links:
-        # classify the NORMALISED link: "amz\u200bn.to" is still amzn.to
-        url = norm.text[norm.from_original(sp.start) : norm.from_original(sp.end)]
+        # classify the NORMALISED, folded link: "amz\u200bn.to" and Cyrillic "аmzn.to" are amzn.to
+        url = norm.fold[norm.from_original(sp.start) : norm.from_original(sp.end)]
         link_hosts.append(_host_path_query(url)[0])
         got = classify_link(url, lex)
         if got:

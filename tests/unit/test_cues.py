@@ -54,6 +54,8 @@ CASES = [
     ("en", "https://tidd.ly/3abc", "affiliate_link", "https://tidd.ly/3abc", "tidd.ly"),
     ("en", "amazon.com/dp/B01?tag=me-20", "affiliate_link", "amazon.com/dp/B01?tag=me-20", None),
     ("en", "more at bit.ly/xyz.", "short_link", "bit.ly/xyz", "bit.ly"),
+    ("en", "shop amz\u200bn.to/3x", "affiliate_link", "amz\u200bn.to/3x", "amzn.to"),
+    ("en", "shop \u0430mzn.to/3x", "affiliate_link", "\u0430mzn.to/3x", "amzn.to"),
     ("en", "https://tinyurl.com/abc", "short_link", "https://tinyurl.com/abc", "tinyurl.com"),
     (
         "en",
