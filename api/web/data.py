@@ -120,6 +120,17 @@ def load_tenant(
     return TenantView(analyses=analyses, trusts=score(services, analyses, profile), profile=profile)
 
 
+def load_creator(
+    session: Session, tenant_id: int, services: Services | None, handle: str, profile: str
+) -> tuple[list[PostAnalysis], CreatorTrust | None]:
+    """One creator's latest analyses and trust score, scored on their posts alone (exactly
+    what GET /v1/creators/{handle}/trust answers)."""
+    analyses = latest_analyses(session, tenant_id, creator=handle)
+    session.rollback()
+    trusts = [t for t in score(services, analyses, profile) if t.creator == handle]
+    return analyses, (trusts[0] if trusts else None)
+
+
 def load_post(
     session: Session, tenant_id: int, platform: str, post_id: str
 ) -> tuple[PostRow, PostAnalysis | None] | None:

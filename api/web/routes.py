@@ -133,11 +133,9 @@ def _creator_document(
     session: Any, p: Principal, state: AppState, handle: str, fmt: str, profile: str
 ) -> Response | None:
     """The creator's report in ``fmt``, or None when the tenant has no such creator."""
-    tv = D.load_tenant(session, p.tenant_id, state.services, profile)
-    mine = [a for a in tv.analyses if a.creator == handle]
+    mine, trust = D.load_creator(session, p.tenant_id, state.services, handle, profile)
     if not mine:
         return None
-    trust = tv.trust_of(handle)
     if trust is None and fmt in ("pdf", "html"):
         raise ApiError(
             503,
@@ -509,9 +507,9 @@ def creator_page(
     if isinstance(p, Response):
         return p
     handle = handle.strip().lstrip("@").lower()
-    tv = D.load_tenant(session, p.tenant_id, state.services, _profile(state, profile))
-    mine = [a for a in tv.analyses if a.creator == handle]
-    trust = tv.trust_of(handle)
+    mine, trust = D.load_creator(
+        session, p.tenant_id, state.services, handle, _profile(state, profile)
+    )
     if not mine:
         return _not_found(p, state, f"creator @{handle}")
     if trust is None:

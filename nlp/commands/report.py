@@ -82,8 +82,8 @@ def run(args: argparse.Namespace) -> int:
                 names = ", ".join(t.name for t in tenants)
                 raise InputError(f"several tenants match ({names}): pass --tenant NAME")
             tenant_id, tenant_name = tenants[0]
-            tv = D.load_tenant(s, tenant_id, services, args.profile)  # type: ignore[arg-type]
             if args.cohort:
+                tv = D.load_tenant(s, tenant_id, services, args.profile)  # type: ignore[arg-type]
                 if args.format in ("csv", "json"):
                     body = (
                         R.findings_csv(tv.analyses)
@@ -106,8 +106,13 @@ def run(args: argparse.Namespace) -> int:
                     )
                 name = R.report_filename(f"cohort-{tenant_name}", args.format, now)
             else:
-                mine = [a for a in tv.analyses if a.creator == handle]
-                trust_row = tv.trust_of(handle)
+                mine, trust_row = D.load_creator(
+                    s,
+                    tenant_id,
+                    services,  # type: ignore[arg-type]
+                    handle,
+                    args.profile,
+                )
                 if not mine or trust_row is None:
                     raise InputError(f"creator {handle!r} has no analysed posts in {tenant_name!r}")
                 body = R.creator_report_bytes(
