@@ -9,6 +9,11 @@ Per-text output keys (all optional; absent when the head is not in the artifact)
   offensive: float           P(offensive) for brand safety
   spam: float                P(spam/scam/bot-like comment)
   machine: float             P(machine-generated text)
+  emotion_views: dict[str, dict[str, float]]  the emotion head read in each benchmark's own
+                             labels: "tweeteval" (softmax over anger/joy/optimism/sadness),
+                             "ekman" (Ekman 6 + neutral, sigmoid), "plutchik" (8, sigmoid)
+Binary outputs are P(positive label); every probability is temperature-calibrated when the
+artifact carries a temperature for that head (nlp/models/artifact.py).
 """
 
 from __future__ import annotations
