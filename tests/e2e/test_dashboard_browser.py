@@ -133,6 +133,11 @@ def _screens_dir() -> Path | None:
     return d if d.is_dir() else None
 
 
+UNLABELLED_JS = """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+  .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
+  .map(e => e.name || e.id || e.outerHTML.slice(0, 60))"""
+
+
 def _pdf_text(pdf: Path) -> str:
     if shutil.which("pdftotext"):
         return subprocess.run(
@@ -169,6 +174,7 @@ def test_dashboard_end_to_end_in_chromium(
             page.goto(f"{server.base}/app/roster")
             assert "/app/login" in page.url
             snap(page, "01-login", full=False)
+            assert page.evaluate(UNLABELLED_JS) == []
             page.get_by_label("API key").fill("cp_00000000_wrong")
             page.get_by_role("button", name="Log in").click()
             assert "Unknown or revoked API key" in page.inner_text("#login-error")
@@ -185,6 +191,7 @@ def test_dashboard_end_to_end_in_chromium(
                     box.check()
             page.get_by_label("Scoring profile").select_option("compliance")
             snap(page, "02-upload", full=False)
+            assert page.evaluate(UNLABELLED_JS) == []
             page.get_by_role("button", name="Upload and analyse").click()
             page.wait_for_url(re.compile(r"/app/jobs/[0-9a-f]+"))
             page.wait_for_timeout(1500)
@@ -206,10 +213,13 @@ def test_dashboard_end_to_end_in_chromium(
             ]
             assert scores == sorted(scores)
             snap(page, "05-roster")
+            assert page.evaluate(UNLABELLED_JS) == []
             trust_th = page.locator("#roster thead th").nth(2)
-            trust_th.get_by_role("button").click()
+            trust_th.get_by_role("button").focus()  # sorting works from the keyboard
+            page.keyboard.press("Enter")
             assert trust_th.get_attribute("aria-sort") == "descending"
-            trust_th.get_by_role("button").click()
+            page.keyboard.press("Enter")
+            assert trust_th.get_attribute("aria-sort") == "ascending"
 
             # the creator with the most flagged posts
             flagged = page.locator("#roster tbody tr td:nth-child(8)").evaluate_all(
@@ -281,6 +291,11 @@ def test_dashboard_end_to_end_in_chromium(
                     check=True,
                 )
 
+            page.goto(f"{creator_url}/report.html")
+            assert page.title().startswith("Influencer compliance audit")
+            snap(page, "10-report-html", full=False)
+
+            page.goto(creator_url)
             page.get_by_role("link", name="Cohort sweep").click()
             assert page.locator("#sweep-metrics").count() == 1
             snap(page, "08-sweep")
@@ -292,4 +307,4 @@ def test_dashboard_end_to_end_in_chromium(
         dest.mkdir(parents=True, exist_ok=True)
         for png in shots.glob("*.png"):
             shutil.copy2(png, dest / png.name)
-    assert len(list(shots.glob("*.png"))) >= 8
+    assert len(list(shots.glob("*.png"))) >= 9
