@@ -36,6 +36,21 @@ class AppState:
     load_error: str | None = None
     runner: JobRunner | None = None
     loaded: threading.Event = field(default_factory=threading.Event)
+    score_cache: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    cache_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def cached(self, key: tuple[Any, ...], compute: Any, max_entries: int = 128) -> Any:
+        """Memoise ``compute()`` under ``key`` (keys carry a data fingerprint, so stale entries
+        are never hit, only evicted)."""
+        with self.cache_lock:
+            if key in self.score_cache:
+                return self.score_cache[key]
+        value = compute()
+        with self.cache_lock:
+            if len(self.score_cache) >= max_entries:
+                self.score_cache.pop(next(iter(self.score_cache)))
+            self.score_cache[key] = value
+        return value
 
 
 def get_state(request: Request) -> AppState:

@@ -30,7 +30,7 @@ class ErrorBody(BaseModel):
 class Error(BaseModel):
     """Every error response."""
 
-    error: ErrorBody
+    error: ErrorBody = Field(description="What went wrong.")
 
 
 class ApiError(Exception):

@@ -14,8 +14,94 @@ from nlp.results import CommercialResult, Finding, PostAnalysis
 
 JurisdictionList = list[str]
 
+# One glossary for the fields every schema shares; a field's own description wins.
+GLOSSARY: dict[str, str] = {
+    "data": "The items of this page.",
+    "count": "Total number of items matching the query (not only this page).",
+    "post_id": "The post's id on its platform.",
+    "platform": "Platform: instagram, tiktok, youtube, x, facebook or other.",
+    "format": "Post format (post, story, reel, video, short, live) or file format.",
+    "status": "created (new post), updated (content or findings changed) or unchanged.",
+    "created": "Posts stored for the first time.",
+    "updated": "Posts whose content, findings or versions changed (a new analysis is stored).",
+    "unchanged": "Posts identical to what is stored (same content, byte-identical findings).",
+    "creator": "Creator handle (lower case, without @).",
+    "content_sha256": "sha256 of the post content the analysis read (Post.content_sha256()).",
+    "created_at": "When it was first stored (UTC).",
+    "updated_at": "When it last changed (UTC).",
+    "post": "The post as stored.",
+    "analysis": "The latest stored analysis, or null.",
+    "analysis_id": "Id of the stored analysis.",
+    "analysed_at": "When the analysis ran (UTC); kept out of the findings' hash.",
+    "jurisdictions": "Jurisdiction codes (rule-pack ids) the analysis ran under.",
+    "code_version": "clearpost code version that produced it.",
+    "findings": "One finding per jurisdiction (and per category/label rule).",
+    "id": "Identifier.",
+    "state": "queued, running, done or failed.",
+    "filename": "Name of the uploaded file.",
+    "profile": "Trust profile (weights) used to score creators.",
+    "total": "Posts in the job.",
+    "done": "Posts analysed and stored.",
+    "failed": "Posts the analyzer could not analyse (see the results' error column).",
+    "pending": "Posts still to analyse.",
+    "progress": "(done + failed) / total.",
+    "error": "Why the job failed, when it did.",
+    "started_at": "When a worker first picked the job up.",
+    "finished_at": "When the last post was recorded.",
+    "results_url": "Where to download the results (?format=csv|jsonl|parquet).",
+    "score": "Trust score, 0 (no trust) to 100.",
+    "band": "Trust band derived from the score (see the trust profile's thresholds).",
+    "interval": "Uncertainty interval of the score [low, high].",
+    "n_posts": "Posts behind the score.",
+    "flags": "Notable conditions (e.g. undisclosed_ads, rules_only).",
+    "posted_at": "Publication time (ISO 8601), when known.",
+    "text": "The caption text.",
+    "commercial": "Is the post commercial, and on what cues/model probability.",
+    "jurisdiction": "Jurisdiction code (rule-pack id).",
+    "n_creators": "Creators in the cohort.",
+    "title": "Title.",
+    "summary": "Short summary of the rule.",
+    "citation": "Legal citation (source, article/section).",
+    "citation_url": "Link to the cited source.",
+    "url": "Link to the source.",
+    "name": "Human-readable name.",
+    "version": "Version.",
+    "effective_date": "Date the pack's rules apply from.",
+    "authority": "Regulator or standard-setter.",
+    "aliases": "Other codes accepted for this jurisdiction (e.g. gb for uk).",
+    "scope": "What the pack covers.",
+    "audience_languages": "Languages of the audience the pack expects (ISO 639-1).",
+    "sources": "Legal sources cited by the rules.",
+    "rules": "Rules with their citations.",
+    "default_jurisdictions": "Jurisdictions used when a request names none.",
+    "path": "Artifact directory name.",
+    "metrics": "Evaluation metrics / cohort metrics.",
+    "prefix": "Public part of the key (cp_<prefix>_...), safe to show.",
+    "role": "admin, analyst or viewer.",
+    "revoked_at": "When the key was revoked, or null while it is live.",
+    "tenant": "Tenant name.",
+    "key_id": "Id of the calling key.",
+    "key_prefix": "Public prefix of the calling key.",
+    "ready": "True once the models are loaded and the database answers.",
+    "detail": "What readiness is waiting for.",
+    "jobs_workers": "Background job worker threads running in this process.",
+}
 
-class _In(BaseModel):
+
+class _Documented(BaseModel):
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        changed = False
+        for name, info in cls.model_fields.items():
+            if not info.description and name in GLOSSARY:
+                info.description = GLOSSARY[name]
+                changed = True
+        if changed:
+            cls.model_rebuild(force=True)
+
+
+class _In(_Documented):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -31,7 +117,7 @@ class AnalyzeRequest(_In):
     )
 
 
-class AnalysesPublic(BaseModel):
+class AnalysesPublic(_Documented):
     data: list[PostAnalysis]
     count: int
 
@@ -48,7 +134,7 @@ class CheckRequest(_In):
     )
 
 
-class CheckPublic(BaseModel):
+class CheckPublic(_Documented):
     verdict: str = Field(description="Worst verdict across the jurisdictions.")
     ok: bool = Field(description="True when no jurisdiction needs a change.")
     findings: list[Finding] = Field(description="One finding per jurisdiction, each with its fix.")
@@ -65,14 +151,14 @@ class PostsCreate(_In):
     )
 
 
-class PostIngested(BaseModel):
+class PostIngested(_Documented):
     post_id: str
     platform: str
     status: Literal["created", "updated", "unchanged"]
     analysis_id: int | None = Field(description="Stored analysis now current for the post.")
 
 
-class PostsIngested(BaseModel):
+class PostsIngested(_Documented):
     created: int
     updated: int
     unchanged: int
@@ -80,7 +166,7 @@ class PostsIngested(BaseModel):
     data: list[PostIngested]
 
 
-class PostPublic(BaseModel):
+class PostPublic(_Documented):
     post_id: str
     platform: str
     creator: str
@@ -91,12 +177,12 @@ class PostPublic(BaseModel):
     analysis: PostAnalysis | None = None
 
 
-class PostsPublic(BaseModel):
+class PostsPublic(_Documented):
     data: list[PostPublic]
     count: int
 
 
-class AnalysisEvidence(BaseModel):
+class AnalysisEvidence(_Documented):
     analysis_id: int
     analysed_at: datetime
     content_sha256: str = Field(description="sha256 of the analysed content (Post.content_sha256).")
@@ -111,7 +197,7 @@ class AnalysisEvidence(BaseModel):
     findings: list[Finding]
 
 
-class EvidencePublic(BaseModel):
+class EvidencePublic(_Documented):
     post_id: str
     platform: str
     creator: str
@@ -121,7 +207,7 @@ class EvidencePublic(BaseModel):
 
 
 # --- jobs --------------------------------------------------------------------------------------
-class JobPublic(BaseModel):
+class JobPublic(_Documented):
     id: str
     state: Literal["queued", "running", "done", "failed"]
     filename: str
@@ -141,13 +227,13 @@ class JobPublic(BaseModel):
     results_url: str
 
 
-class JobsPublic(BaseModel):
+class JobsPublic(_Documented):
     data: list[JobPublic]
     count: int
 
 
 # --- creators ----------------------------------------------------------------------------------
-class CreatorPublic(BaseModel):
+class CreatorPublic(_Documented):
     creator: str
     platform: str | None = None
     score: float
@@ -157,12 +243,12 @@ class CreatorPublic(BaseModel):
     flags: list[str] = Field(default_factory=list)
 
 
-class CreatorsPublic(BaseModel):
+class CreatorsPublic(_Documented):
     data: list[CreatorPublic]
     count: int
 
 
-class CreatorPostPublic(BaseModel):
+class CreatorPostPublic(_Documented):
     post_id: str
     platform: str
     posted_at: str | None = None
@@ -173,13 +259,13 @@ class CreatorPostPublic(BaseModel):
     findings: list[Finding] = Field(default_factory=list)
 
 
-class CreatorPostsPublic(BaseModel):
+class CreatorPostsPublic(_Documented):
     data: list[CreatorPostPublic]
     count: int
 
 
 # --- sweeps, rules, models ---------------------------------------------------------------------
-class SweepPublic(BaseModel):
+class SweepPublic(_Documented):
     jurisdiction: str
     platform: str | None = None
     n_posts: int
@@ -187,12 +273,12 @@ class SweepPublic(BaseModel):
     metrics: dict[str, Any] = Field(description="Cohort metrics (nlp.scoring.sweep.SweepMetrics).")
 
 
-class SweepsPublic(BaseModel):
+class SweepsPublic(_Documented):
     data: list[SweepPublic]
     count: int
 
 
-class RuleCitation(BaseModel):
+class RuleCitation(_Documented):
     id: str
     title: str
     summary: str | None = None
@@ -200,14 +286,14 @@ class RuleCitation(BaseModel):
     citation_url: str | None = None
 
 
-class RuleSource(BaseModel):
+class RuleSource(_Documented):
     id: str
     title: str
     citation: str
     url: str | None = None
 
 
-class RulePackPublic(BaseModel):
+class RulePackPublic(_Documented):
     id: str
     name: str
     version: str
@@ -221,13 +307,13 @@ class RulePackPublic(BaseModel):
     rules: list[RuleCitation] = Field(default_factory=list)
 
 
-class RulePacksPublic(BaseModel):
+class RulePacksPublic(_Documented):
     data: list[RulePackPublic]
     count: int
     default_jurisdictions: list[str]
 
 
-class ModelPublic(BaseModel):
+class ModelPublic(_Documented):
     id: str
     version: str = ""
     path: str = ""
@@ -237,7 +323,7 @@ class ModelPublic(BaseModel):
     card: str | None = Field(default=None, description="MODEL_CARD.md (Markdown).")
 
 
-class ModelsPublic(BaseModel):
+class ModelsPublic(_Documented):
     data: list[ModelPublic]
     count: int
     active: dict[str, str] | None = Field(
@@ -251,7 +337,7 @@ class KeyCreate(_In):
     name: str = Field(default="", max_length=128, description="A label for the key.")
 
 
-class KeyPublic(BaseModel):
+class KeyPublic(_Documented):
     id: int
     prefix: str
     role: Role
@@ -264,12 +350,12 @@ class KeyCreated(KeyPublic):
     key: str = Field(description="The secret. Shown once; only its hash is stored.")
 
 
-class KeysPublic(BaseModel):
+class KeysPublic(_Documented):
     data: list[KeyPublic]
     count: int
 
 
-class WhoAmI(BaseModel):
+class WhoAmI(_Documented):
     tenant: str
     role: Role
     key_id: int
@@ -277,11 +363,11 @@ class WhoAmI(BaseModel):
 
 
 # --- health ------------------------------------------------------------------------------------
-class Health(BaseModel):
+class Health(_Documented):
     status: Literal["ok"] = "ok"
 
 
-class Ready(BaseModel):
+class Ready(_Documented):
     ready: bool
     detail: str
     jobs_workers: int = 0

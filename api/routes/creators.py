@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from sqlalchemy import select
 
-from api.deps import Reader, ServicesDep, SessionDep
+from api.deps import Reader, ServicesDep, SessionDep, StateDep
 from api.errors import R404, R409, R503, READ, ApiError, doc
 from api.schemas import CreatorPostPublic, CreatorPostsPublic, CreatorPublic, CreatorsPublic
 from api.services import Services
@@ -60,6 +60,7 @@ def list_creators(
     principal: Reader,
     session: SessionDep,
     services: ServicesDep,
+    state: StateDep,
     platform: Platform | None = None,
     band: Annotated[str | None, Query(max_length=32, description="Only this trust band.")] = None,
     jurisdiction: Jurisdiction = None,

@@ -52,11 +52,17 @@ def _demo(settings: object, host: str, port: int) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import logging
+
     import uvicorn
 
     from api.main import create_app
     from api.settings import Settings
 
+    logging.basicConfig(
+        level=getattr(logging, args.log_level.upper()),
+        format="%(levelname)-8s %(name)s: %(message)s",
+    )
     settings = Settings()
     if settings.database_url.startswith("sqlite:///./"):
         print(f"clearpost: database {settings.database_url} (set CLEARPOST_DATABASE_URL to change)")

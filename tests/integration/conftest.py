@@ -20,29 +20,33 @@ from api.security import create_key, get_or_create_tenant
 from api.settings import Settings
 from tests.fixtures.api.fakes import fake_services
 
-PG_BASE = os.environ.get(
-    "CLEARPOST_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+# trust auth on 127.0.0.1:5432, database `test`: whichever of these users the server knows
+PG_CANDIDATES = (
+    [os.environ["CLEARPOST_TEST_PG_URL"]]
+    if os.environ.get("CLEARPOST_TEST_PG_URL")
+    else [f"postgresql+psycopg://{u}@127.0.0.1:5432/test" for u in ("postgres", "root")]
 )
-
-
-def _pg_admin_engine():  # type: ignore[no-untyped-def]
-    from sqlalchemy import create_engine
-
-    return create_engine(PG_BASE, connect_args={"connect_timeout": 3})
 
 
 @pytest.fixture(scope="session")
 def pg_schema_url() -> Iterator[Callable[[], str]]:
     """Factory of fresh PostgreSQL schemas (one per call), all dropped at the end."""
-    from sqlalchemy import text
+    from sqlalchemy import create_engine, text
 
-    try:
-        eng = _pg_admin_engine()
-        with eng.connect() as c:
-            c.execute(text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001
+    base, eng, errors = "", None, []
+    for url in PG_CANDIDATES:
+        candidate = create_engine(url, connect_args={"connect_timeout": 3})
+        try:
+            with candidate.connect() as c:
+                c.execute(text("SELECT 1"))
+            base, eng = url, candidate
+            break
+        except Exception as exc:  # noqa: BLE001
+            candidate.dispose()
+            errors.append(f"{url}: {type(exc).__name__}")
+    if eng is None:
         pytest.skip(
-            f"PostgreSQL at {PG_BASE} is not reachable ({type(exc).__name__}): PostgreSQL storage tests skipped"
+            f"PostgreSQL not reachable ({'; '.join(errors)}): PostgreSQL storage tests skipped"
         )
     made: list[str] = []
 
@@ -51,8 +55,8 @@ def pg_schema_url() -> Iterator[Callable[[], str]]:
         with eng.begin() as c:
             c.execute(text(f'CREATE SCHEMA "{name}"'))
         made.append(name)
-        sep = "&" if "?" in PG_BASE else "?"
-        return f"{PG_BASE}{sep}options=-csearch_path%3D{name}"
+        sep = "&" if "?" in base else "?"
+        return f"{base}{sep}options=-csearch_path%3D{name}"
 
     yield make
     with eng.begin() as c:

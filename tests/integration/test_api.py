@@ -674,3 +674,52 @@ def test_refuses_unknown_schema_revision(tmp_path: Any) -> None:
         TestClient(create_app(settings, services_factory=fake_services)),
     ):
         pass
+
+
+def test_creator_scores_follow_new_data(api: Api) -> None:
+    h = api.key("acme")
+    c = api.client
+    c.post("/v1/posts", json={"posts": [post("d1", creator="dora")]}, headers=h)
+    assert c.get("/v1/creators", headers=h).json()["data"][0]["score"] == 100.0
+    c.post("/v1/posts", json={"posts": [post("d2", "code D", creator="dora")]}, headers=h)
+    assert c.get("/v1/creators", headers=h).json()["data"][0]["score"] == 50.0  # not a stale cache
+    c.post("/v1/posts", json={"posts": [post("d2", "#ad code D", creator="dora")]}, headers=h)
+    assert c.get("/v1/creators", headers=h).json()["data"][0]["score"] == 100.0
+
+
+def test_openapi_documents_errors_and_auth(api: Api) -> None:
+    spec = api.client.get("/openapi.json").json()
+    assert "Error" in spec["components"]["schemas"]
+    for path, ops in spec["paths"].items():
+        if not path.startswith("/v1/"):
+            continue
+        for method, op in ops.items():
+            codes = set(op["responses"])
+            assert {"401", "429"} <= codes, (method, path)
+            assert op["responses"]["401"]["content"]["application/json"]["schema"]["$ref"].endswith(
+                "/Error"
+            )
+            if method in ("post", "delete") or op.get("parameters"):
+                assert "422" in codes, (method, path)
+    schemes = spec["components"]["securitySchemes"]
+    assert {s["type"] for s in schemes.values()} >= {"http", "apiKey"}
+
+
+def test_openapi_every_api_field_described(api: Api) -> None:
+    import inspect as _inspect
+
+    import api.schemas as schemas
+
+    ours = {
+        n
+        for n, c in vars(schemas).items()
+        if _inspect.isclass(c) and c.__module__ == "api.schemas" and not n.startswith("_")
+    }
+    components = api.client.get("/openapi.json").json()["components"]["schemas"]
+    checked = 0
+    for name, comp in components.items():
+        if name.split("-")[0] in ours | {"Error", "ErrorBody"}:
+            for prop, spec in comp.get("properties", {}).items():
+                assert spec.get("description"), f"{name}.{prop} has no description"
+                checked += 1
+    assert checked > 100
