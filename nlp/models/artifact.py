@@ -6,6 +6,8 @@ A directory holds
   model_meta.json      format, name, version, created, base {base, source, sha256}, heads
                        (kind + label maps), LoRA settings, max_length, calibration temperatures,
                        training config, data hashes, metrics, library versions, weights sha256
+                       (+ "text_prefix" when training used another prefix than "query: ",
+                       passed through ``extra``; load_artifact always serves with it)
   MODEL_CARD.md        written by training (``write_model_card`` gives a skeleton)
 
     save_artifact(model, "nlp/models/artifacts", name="clearpost-multitask", version="0.1.0",
@@ -21,6 +23,7 @@ not match its saved head shapes (E412), or whose weights are missing or altered 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -34,7 +37,7 @@ from typing import Any
 import torch
 
 from nlp.errors import ModelArtifactError
-from nlp.models.encoder import load_base_encoder, sha256_file
+from nlp.models.encoder import QUERY_PREFIX, load_base_encoder, sha256_file
 from nlp.models.multitask import HeadSpec, LoraSettings, MultiTaskModel
 from nlp.models.runtime import EncoderTextModel, RuntimeSettings
 
@@ -265,7 +268,11 @@ def load_artifact(
                 f"{len(getattr(res, 'unexpected_keys', []))} unexpected)",
                 code="E413",
             )
-    rs = settings or RuntimeSettings(max_length=int(meta.get("max_length", 128)))
+    # the text prefix is part of what the model learnt, not a serving choice: always the saved one
+    rs = dataclasses.replace(
+        settings or RuntimeSettings(max_length=int(meta.get("max_length", 128))),
+        prefix=str(meta.get("text_prefix", QUERY_PREFIX)),
+    )
     info = {
         "id": str(meta["name"]),
         "version": str(meta["version"]),

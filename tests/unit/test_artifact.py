@@ -137,3 +137,10 @@ def test_artifact_real_encoder_round_trip(tmp_path: Path) -> None:
             list(a["emotion"].values()), list(b["emotion"].values()), atol=1e-5
         )
     assert after.info["base_sha256"].startswith("1571fc98")
+
+
+def test_artifact_serves_with_the_prefix_it_was_trained_with(saved: Path, tmp_path: Path) -> None:
+    d = _copy(saved, tmp_path)
+    _edit_meta(d, lambda m: m.update(text_prefix=""))
+    model = art.load_artifact(d, base=tiny_base(), settings=RuntimeSettings(quantization="fp32"))
+    assert model.settings.prefix == ""
