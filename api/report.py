@@ -892,6 +892,7 @@ def template_env():  # -> jinja2.Environment (jinja2 imported lazily: the CLI ma
         band_colour=band_colour,
         label_text=label_text,
         flag_text=flag_text,
+        worst_first=worst_first,
         component_chart_svg=component_chart_svg,
         tone_chart_svg=tone_chart_svg,
         engagement_chart_svg=engagement_chart_svg,
@@ -1179,6 +1180,13 @@ def _pdf_hashes(posts: Sequence[PostView], st: dict, width: float) -> list:
     ]
 
 
+def worst_first(posts: Sequence[PostView]) -> list[PostView]:
+    """Flagged posts in the order a reviewer wants them: worst verdict, then newest."""
+    rank = {v: i for i, v in enumerate(VERDICT_ORDER)}
+    by_date = sorted(posts, key=lambda p: p.analysis.posted_at or "", reverse=True)
+    return sorted(by_date, key=lambda p: rank.get(p.verdict or "", len(rank)))
+
+
 def _pdf_finding_details(
     posts: Sequence[PostView], st: dict, width: float, *, cohort: bool = False
 ) -> list:
@@ -1355,7 +1363,9 @@ def render_creator_pdf(report: CreatorReport) -> bytes:
                 st["small"],
             )
         )
-    story.extend(_pdf_finding_details([p for p in report.with_findings if p.flagged], st, width))
+    story.extend(
+        _pdf_finding_details(worst_first([p for p in report.with_findings if p.flagged]), st, width)
+    )
     story.append(Paragraph("Method", st["h2"]))
     story.append(Paragraph(_x(METHOD_TEXT), st["body"]))
     story.extend(_pdf_versions(report.versions, st, width))
@@ -1421,7 +1431,7 @@ def render_cohort_pdf(report: CohortReport) -> bytes:
                 str(t.n_posts),
                 _x(r.record.text),
                 str(r.n_flagged),
-                _x(", ".join(t.flags)),
+                _x(", ".join(flag_text(x) for x in t.flags)),
             ]
         )
     story.append(
@@ -1434,7 +1444,7 @@ def render_cohort_pdf(report: CohortReport) -> bytes:
             rows.append([_x(j.upper()), *[str(counts.get(v, 0)) for v in VERDICT_ORDER]])
         story.append(_table(rows, [width * 0.2] + [width * 0.16] * 5, st))
     story.append(Spacer(1, 4))
-    story.extend(_pdf_finding_details(report.flagged, st, width, cohort=True))
+    story.extend(_pdf_finding_details(worst_first(report.flagged), st, width, cohort=True))
     story.append(Paragraph("Method", st["h2"]))
     story.append(Paragraph(_x(METHOD_TEXT), st["body"]))
     story.extend(_pdf_versions(report.versions, st, width))

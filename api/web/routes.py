@@ -528,7 +528,7 @@ def creator_page(
         trust=trust,
         record=rep.record,
         posts=rep.posts,
-        flagged=rep.flagged,
+        flagged=R.worst_first(rep.flagged),
         analyses=mine,
     )
 
