@@ -106,18 +106,30 @@ _TOKEN = re.compile(r"#?\w+")
 
 
 class TokenIndex:
-    """Where each word / #hashtag token of a folded text starts; built once per text and
-    shared by every term set of every pack (the fast path: dictionary look-ups, then one
-    anchored regex per candidate)."""
+    """The set of word / #hashtag tokens of a folded text, built once per text (one C-level
+    ``findall``) and shared by every term set of every pack; positions are looked up lazily,
+    only for the few tokens that are some term's key."""
 
-    __slots__ = ("text", "positions", "hashtags")
+    __slots__ = ("text", "tokens", "hashtags", "_pos")
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.positions: dict[str, list[int]] = {}
-        for m in _TOKEN.finditer(text):
-            self.positions.setdefault(m.group(), []).append(m.start())
-        self.hashtags = [t for t in self.positions if t.startswith("#")]
+        self.tokens = frozenset(_TOKEN.findall(text))
+        self.hashtags = [t for t in self.tokens if t[0] == "#"]
+        self._pos: dict[str, list[int]] = {}
+
+    def positions(self, token: str) -> list[int]:
+        """Every offset where ``token`` occurs (a superset of where it is a whole token; the
+        anchored term regex confirms the boundaries)."""
+        got = self._pos.get(token)
+        if got is None:
+            got = []
+            i = self.text.find(token)
+            while i >= 0:
+                got.append(i)
+                i = self.text.find(token, i + 1)
+            self._pos[token] = got
+        return got
 
 
 class TermSet:
@@ -158,7 +170,11 @@ class TermSet:
             elif body.endswith("*"):
                 self.affixes.append(("#" + body[:-1], "", 0, i))
             else:
-                self.by_key.setdefault("#" + body, []).append(i)
+                lead_h = re.match(r"\w+", body)
+                if lead_h is None:
+                    self.always.append(i)
+                else:  # "#ai-generated": the token is "#ai"
+                    self.by_key.setdefault("#" + lead_h.group(), []).append(i)
         if "plain" in forms:
             first = words[0]
             lead = re.match(r"\w+", first)
@@ -183,19 +199,19 @@ class TermSet:
             if m is not None and m.end() > m.start():
                 cands.append((m.start(), m.end(), i))
 
-        for key in self.keys.intersection(idx.positions):
-            for pos in idx.positions[key]:
+        for key in self.keys.intersection(idx.tokens):
+            for pos in idx.positions(key):
                 for i in self.by_key[key]:
                     confirm(i, pos)
         for head, tail, extra, i in self.affixes:
-            pool = idx.hashtags if head.startswith("#") else idx.positions
+            pool = idx.hashtags if head.startswith("#") else idx.tokens
             for tok in pool:
                 if (
                     len(tok) >= len(head) + len(tail) + extra
                     and tok.startswith(head)
                     and tok.endswith(tail)
                 ):
-                    for pos in idx.positions[tok]:
+                    for pos in idx.positions(tok):
                         confirm(i, pos)
         for i in self.always:
             for m in self.patterns[i].finditer(folded):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from nlp.rules import RulePackRegistry
@@ -56,6 +56,8 @@ def _naive(ts: TermSet, text: str) -> list[tuple[int, int, str]]:
         max_size=16,
     ).map(lambda parts: deaccent(" ".join(parts).casefold()))
 )
+@example("#ai-generated")
+@example("e-liquide -18 #sponsoredbyglowco l'abus d'alcool")
 def test_rules_matching_index_equals_plain_regex_scan(text: str) -> None:
     for ts in SETS:
         got = [(m.start, m.end, m.term.term) for m in ts.finditer(text)]
