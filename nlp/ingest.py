@@ -30,6 +30,7 @@ import csv
 import io
 import json
 import math
+import numbers
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -264,10 +265,10 @@ def parse_datetime(v: Any) -> datetime:
 
 
 def _to_int(v: Any) -> int:
-    if isinstance(v, bool):
+    if isinstance(v, bool) or type(v).__name__ == "bool_":
         raise ValueError
-    if isinstance(v, int):
-        return v
+    if isinstance(v, numbers.Integral):  # int, numpy integers (no float round trip)
+        return int(v)
     if isinstance(v, float) or (hasattr(v, "dtype") and not isinstance(v, str)):
         f = float(v)
         if not f.is_integer():
@@ -559,14 +560,11 @@ def _csv_records(
         raise InputError(f"{name}: is empty") from None
     except csv.Error as e:
         raise InputError(f"{name}: is not valid CSV: {e}") from None
-    header = [h.strip() for h in header]
+    # unnamed columns (a trailing delimiter, spreadsheet exports) feed nothing: ignored
+    header = [h.strip() or f"__unnamed_{i + 1}" for i, h in enumerate(header)]
     dups = sorted({h for h in header if header.count(h) > 1})
     if dups:
         raise InputError(f"{name}: duplicate column name(s) {', '.join(map(repr, dups))}")
-    if any(not h for h in header):
-        raise InputError(
-            f"{name}: the header has an empty column name (column {header.index('') + 1})"
-        )
 
     def rows() -> Iterator[_Record]:
         n = 0

@@ -290,3 +290,11 @@ def test_property_round_trip_every_format(
     assert [p.text for p in posts] == [r[0] for r in rows]
     assert [p.likes for p in posts] == [r[1] for r in rows]
     assert [p.comments for p in posts] == [r[2] for r in rows]
+
+
+def test_unnamed_trailing_columns_ignored_and_numpy_ints_exact() -> None:
+    (p,) = read_posts(b"id,text,,\n1,hello,,\n")
+    assert (p.id, p.text) == ("1", "hello")
+    df = pd.DataFrame({"id": [1], "text": ["x"], "views": pd.array([2**60], dtype="int64")})
+    (q,) = posts_from_frame(df)
+    assert q.views == 2**60 and q.id == "1"
