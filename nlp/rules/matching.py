@@ -27,6 +27,9 @@ from nlp.rules.schema import CommonLexicon, RulePack, Term
 _BRAND_HASHTAG = r"[^\W_]\w*?"
 _BRAND_PLAIN = r"@?[\w][\w.&'’\-]*"
 _SEP = r"[\s\-_]+"
+# the English word "ad" in prose or Latin, not a label (foreign-label lists only; packs say it)
+_AD_NOT_BEFORE = ("hoc", "infinitum", "nauseam", "esempio")
+_AD_NOT_AFTER = ("a", "an", "the", "this", "that", "any", "every", "one", "tv", "radio")
 
 
 class _DeaccentTable(dict[int, int]):
@@ -76,7 +79,13 @@ def _apos(escaped: str) -> str:
     return escaped.replace("'", "['’]").replace("’", "['’]")
 
 
-def term_pattern(term: str, forms: list[str], not_before: list[str], accent_sensitive: bool) -> str:
+def term_pattern(
+    term: str,
+    forms: list[str],
+    not_before: list[str],
+    accent_sensitive: bool,
+    not_after: list[str] | None = None,
+) -> str:
     words = _words(fold_term(term, accent_sensitive))
     if words and words[0].startswith("#"):  # written as a hashtag in the pack
         words[0] = words[0][1:]
@@ -84,10 +93,14 @@ def term_pattern(term: str, forms: list[str], not_before: list[str], accent_sens
     alts: list[str] = []
     if "hashtag" in forms:
         body = "".join(_word_re(w, hashtag=True) for w in words)
-        alts.append(r"(?<![\w#])#" + body + r"(?!\w)")
+        alts.append(r"(?<![\w#])#" + body + r"(?![\w@])")
     if "plain" in forms:
         body = _SEP.join(_word_re(w, hashtag=False) for w in words)
-        alts.append(r"(?<![\w#@/.])" + body + r"(?!\w)")
+        prose = "".join(
+            r"(?<!(?<!\w)" + re.escape(fold_term(x, accent_sensitive)) + r"\s)"
+            for x in (not_after or [])
+        )
+        alts.append(prose + r"(?<![\w#@/.])" + body + r"(?![\w@])")
     pat = "(?:" + "|".join(alts) + ")"
     if not_before:
         nb = "|".join(re.escape(fold_term(x, accent_sensitive)) for x in not_before)
@@ -151,7 +164,9 @@ class TermSet:
         self.always: list[int] = []
         for i, t in enumerate(self.terms):
             self.patterns.append(
-                re.compile(term_pattern(t.term, list(t.forms), t.not_before, accent_sensitive))
+                re.compile(
+                    term_pattern(t.term, list(t.forms), t.not_before, accent_sensitive, t.not_after)
+                )
             )
             self._index(i, t)
         self.keys = frozenset(self.by_key)
@@ -282,7 +297,8 @@ def compile_pack(pack: RulePack, common: CommonLexicon) -> CompiledPack:
                     reason="wrong_language",
                     severity=pack.disclosure.foreign_label_severity,
                     rule=pack.disclosure.rule,
-                    not_before=["hoc", "infinitum", "nauseam", "esempio"] if w == "ad" else [],
+                    not_before=list(_AD_NOT_BEFORE) if w == "ad" else [],
+                    not_after=list(_AD_NOT_AFTER) if w == "ad" else [],
                 )
             )
     negations = [

@@ -60,7 +60,8 @@ class Term(_Strict):
     """One wording. ``{brand}`` is a placeholder for any brand name or @handle.
 
     ``forms``: ``hashtag`` matches ``#term`` (spaces removed), ``plain`` matches the words.
-    ``not_before``: words that, when they follow, make it another word (``ad hoc``).
+    ``not_before``: words that, when they follow, make it another word (``ad hoc``);
+    ``not_after``: words that, right before the plain form, make it prose (``an ad``).
     """
 
     term: str = Field(min_length=1)
@@ -70,6 +71,10 @@ class Term(_Strict):
     severity: Severity = "inadequate"
     rule: str | None = Field(default=None, description="rule id; the section's rule by default")
     not_before: list[str] = Field(default_factory=list)
+    not_after: list[str] = Field(
+        default_factory=list,
+        description="words that, right before it, make it ordinary prose ('an ad for')",
+    )
     implies_commercial: bool = Field(
         default=True,
         description="the wording itself signals a commercial tie (#spon, #collab); False for "

@@ -334,6 +334,9 @@ def test_disclosure_label_word_boundaries(pre: Preprocessor, auditor: Disclosure
         "I made it @nike code SAM10",
         "Say hi to @ad code SAM10",
         "Shop https://shop.example.com/ad code SAM10 @nike",
+        "Saw an ad for these trainers @nike, code SAM10",
+        "Mail me: ad@nike.com, code SAM10",
+        "An ad hoc trip with @nike, code SAM10",
     ]:
         f = disclosure(audit(pre, auditor, text, "uk"))
         assert f.verdict.value != "compliant", (text, f.reasons)
