@@ -214,3 +214,24 @@ def test_report_web_logout_ends_the_session(web: Web) -> None:
     r = web.client.post("/app/logout", follow_redirects=False)
     assert r.status_code == 303
     assert web.client.get("/app/roster", follow_redirects=False).status_code == 303
+
+
+def test_report_web_empty_tenant_gets_empty_documents_not_errors(web: Web) -> None:
+    h = {"Authorization": f"Bearer {web.key('empty')}"}
+    for fmt in ("pdf", "html", "csv", "json"):
+        r = web.client.get("/v1/reports/cohort", params={"format": fmt}, headers=h)
+        assert r.status_code == 200, (fmt, r.text[:200])
+    assert web.client.get("/v1/creators/%20/report", headers=h).status_code == 404
+    web.login(h["Authorization"].split()[1])
+    for path in ("/app/roster", "/app/sweep", "/app/upload"):
+        assert web.client.get(path).status_code == 200, path
+    assert "upload a file of posts" in web.client.get("/app/roster").text
+
+
+def test_report_web_openapi_documents_the_report_endpoints_only(web: Web) -> None:
+    spec = web.client.get("/openapi.json").json()
+    op = spec["paths"]["/v1/creators/{handle}/report"]["get"]
+    assert {"401", "404", "200"} <= set(op["responses"])
+    assert "application/pdf" in op["responses"]["200"]["content"]
+    assert "/v1/reports/cohort" in spec["paths"]
+    assert not [p for p in spec["paths"] if p.startswith("/app")]  # pages stay out of the API
