@@ -109,6 +109,14 @@ _NOT_DISCOUNT_BEFORE = frozenset(
     | {"morse", "secret", "access", "cheat", "error", "status", "html", "css", "da"}
 )
 _CODE_BODY = r"[^\W_][\w\-]{1,24}"
+#: An all-capitals name followed by a few digits ("LOUISE20", "ANNA15"): a code when a
+#: discount word is near it.
+_BARE_CODE_RE = re.compile(r"(?<![\w@#/.-])[A-Z]{3,15}\d{1,3}(?![\w%])")
+_DISCOUNT_WORD_RE = re.compile(
+    r"\d\s*%|\b(?:off|discount|korting|rabatt|r[ée]duc\w*|remise|descuento|sconto|code|codice|"
+    r"c[óo]digo|promo\w*|gutschein\w*|coupon)\b"
+)
+_NOT_CODES = frozenset({"COVID19", "COVID", "SARS2", "NIX18", "GTA5", "MP3", "PS5", "IOS17"})
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
@@ -289,6 +297,7 @@ def find_cues(
             out.append(sp)
 
     # discount codes
+    code_spans: list[tuple[int, int]] = []
     for m in lex.code_re.finditer(fold):
         code_s, code_e = m.span("code")
         code_fold = m.group("code")
@@ -313,6 +322,20 @@ def find_cues(
         if not strong:
             continue
         out.append(norm.span(m.start(), code_e, "discount_code", detail=code_text))
+        code_spans.append((m.start(), code_e))
+
+    # a bare code ("20% off with LOUISE20"): NAME+digits next to a discount word
+    for m in _BARE_CODE_RE.finditer(norm.text):
+        s, e = m.span()
+        if any(s < ce and cs < e for cs, ce in code_spans):
+            continue
+        if m.group().upper() in _NOT_CODES:
+            continue
+        window = fold[max(0, s - 50) : e + 50]
+        if _DISCOUNT_WORD_RE.search(window):
+            o = norm.to_original(s, e)
+            if not _overlaps(o[0], o[1], blocked):
+                out.append(norm.span(s, e, "discount_code", detail=m.group()))
 
     # mentions: brand guesses and thanks
     hashtag_bodies = {

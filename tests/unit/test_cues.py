@@ -46,6 +46,8 @@ CASES = [
     ("nl", "Kortingscode EVA20 werkt nog", "discount_code", "Kortingscode EVA20", "EVA20"),
     ("es", "con el código MARIA10 tienes", "discount_code", "código MARIA10", "MARIA10"),
     ("it", "Codice sconto GIULIA per voi", "discount_code", "Codice sconto GIULIA", "GIULIA"),
+    ("en", "20% off with LOUISE20 today", "discount_code", "LOUISE20", "LOUISE20"),
+    ("nl", "15% korting: ANNA15", "discount_code", "ANNA15", "ANNA15"),
     # affiliate / short links / link in bio
     ("en", "shop it https://amzn.to/3xYz!", "affiliate_link", "https://amzn.to/3xYz", "amzn.to"),
     ("en", "my fave rstyle.me/n/abc", "affiliate_link", "rstyle.me/n/abc", "rstyle.me"),
@@ -153,6 +155,8 @@ def test_find_cues_table(
         ("scan the QR code below", "discount_code"),
         ("use code at checkout", "discount_code"),
         ("the code is below", "discount_code"),
+        ("COVID19 changed everything, 50% of us", "discount_code"),
+        ("Team NL won GOLD2024 medals", "discount_code"),
         ("#brandambassador life", "brand_partner_hashtag"),
         ("#partner in crime", "brand_partner_hashtag"),
         ("a winter walk", "giveaway"),
