@@ -136,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     settings=RuntimeSettings(quantization=q, num_threads=threads),  # type: ignore[arg-type]
                 )
 
-    n_tok = [len(x) for x in base[1](["query: " + t for t in texts])["input_ids"]]
+    n_tok = [len(x) for x in base[1](["query: " + t for t in texts], verbose=False)["input_ids"]]
     res.note(
         f"{len(texts)} texts, tokens median {int(np.median(n_tok))}, p90 "
         f"{int(np.percentile(n_tok, 90))}, max {max(n_tok)}"

@@ -209,7 +209,7 @@ class EncoderTextModel:
     def _windows(self, texts: Sequence[str]) -> tuple[list[list[int]], list[int], list[int]]:
         s = self.settings
         enc = self.tokenizer(
-            [s.prefix + t for t in texts], add_special_tokens=False, truncation=False
+            [s.prefix + t for t in texts], add_special_tokens=False, truncation=False, verbose=False
         )["input_ids"]
         width = s.max_length - 2
         windows: list[list[int]] = []
