@@ -69,10 +69,24 @@ class JobRunner:
             self.threads.append(t)
 
     def stop(self, timeout: float = 10.0) -> None:
+        """Graceful stop: finish the batch in hand, then hand running jobs back at once (a killed
+        process cannot: its jobs wait for their lease to run out)."""
         self.stop_event.set()
         self.wake.set()
         for t in self.threads:
             t.join(timeout)
+        if any(t.is_alive() for t in self.threads):
+            return  # a batch is still in flight: leave its lease to expire
+        try:
+            with self.sessions() as s:
+                s.execute(
+                    update(Job)
+                    .where(Job.state == "running", Job.worker.like(f"{self.worker_base}-%"))
+                    .values(state="queued", worker=None, lease_until=None, updated_at=utcnow())
+                )
+                s.commit()
+        except Exception:  # noqa: BLE001 - shutting down; the lease expires anyway
+            log.warning("could not release job leases at shutdown", exc_info=True)
 
     def notify(self) -> None:
         self.wake.set()

@@ -158,3 +158,45 @@ def test_storage_one_worker_owns_a_job(db_url: str) -> None:
             assert s.scalar(select(func.count()).select_from(AnalysisRow)) == 1
     finally:
         engine.dispose()
+
+
+def test_storage_graceful_stop_hands_the_job_back(db_url: str) -> None:
+    """A server that stops cleanly releases its lease: the next one resumes at once."""
+    engine = make_engine(db_url)
+    migrate(engine)
+    sessions = make_sessionmaker(engine)
+    settings = Settings(database_url=db_url, job_lease_seconds=3600, job_batch_size=1)
+    services = fake_services(settings)
+    try:
+        with sessions() as s:
+            t, _ = get_or_create_tenant(s, "acme")
+            s.add(
+                Job(
+                    id="j2",
+                    tenant_id=t.id,
+                    format="jsonl",
+                    jurisdictions=["uk"],
+                    profile="compliance",
+                    total=3,
+                )
+            )
+            s.flush()
+            s.add_all(JobItem(job_id="j2", tenant_id=t.id, seq=i, post=mkpost(i)) for i in range(3))
+            s.commit()
+        first = JobRunner(sessions, services, settings)
+        worker = f"{first.worker_base}-0"
+        assert first.claim(worker) == "j2"
+        calls = iter([False, True])
+        first.run_job("j2", worker, should_stop=lambda: next(calls))  # one batch, then "stop"
+        first.stop()
+        with sessions() as s:
+            job = s.get(Job, "j2")
+            assert job is not None and (job.state, job.done, job.lease_until) == ("queued", 1, None)
+        second = JobRunner(sessions, services, settings)
+        assert second.claim("w2") == "j2"
+        second.run_job("j2", "w2")
+        with sessions() as s:
+            job = s.get(Job, "j2")
+            assert job is not None and (job.state, job.done) == ("done", 3)
+    finally:
+        engine.dispose()
