@@ -61,8 +61,8 @@ _INVISIBLE_RE = re.compile(
     "\U0001d173-\U0001d17a"  # musical invisible formatting
     "\U000e0000-\U000e007f"  # tag characters
     "\U000e0100-\U000e01ef"  # variation selectors 17-256
-    "\x00-\x08\x0b\x0c\x0e-\x1f\x7f"  # C0 controls except tab, LF, CR
-    "\x80-\x9f"  # C1 controls
+    "\x00-\x08\x0e-\x1f\x7f"  # C0 controls except the line/space ones (tab LF VT FF CR)
+    "\x80-\x84\x86-\x9f"  # C1 controls except NEL (a line break)
     "]"
 )
 

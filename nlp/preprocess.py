@@ -168,10 +168,13 @@ def first_line_end(norm: NormalizedText) -> int:
     n = len(t)
     while i < n and t[i].isspace():
         i += 1
-    j = t.find("\n", i)
-    if j < 0:
+    m = _LINE_BREAK_RE.search(t, i)
+    if m is None:
         return len(norm.original)
-    return norm.offsets[j]
+    return norm.offsets[m.start()]
+
+
+_LINE_BREAK_RE = re.compile("[\r\n\u2028\u2029\x85\x0b\x0c]")
 
 
 _BLOCK_SEPARATORS = frozenset(".,;:·•|/-_–—~*")

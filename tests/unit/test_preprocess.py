@@ -81,6 +81,8 @@ def test_first_line_and_fold(pre: Preprocessor) -> None:
     assert pre.process(post(text, platform="x")).fold_offset == len(text)
     assert pre.process(post(text, format="story")).fold_offset == len(text)
     assert pre.process(post(text, platform="tiktok")).fold_offset == FOLD_CHARS[("tiktok", "*")]
+    assert pre.process(post("Ad | first\r\nsecond")).first_line_end == 10
+    assert pre.process(post("Ad | first\u2028second")).first_line_end == 10
     short = pre.process(post("short caption"))
     assert short.fold_offset == len("short caption") and short.first_line_end == 13
 
