@@ -154,7 +154,7 @@ class JobRunner:
         while not should_stop():
             with self.sessions() as s:
                 items = s.execute(
-                    select(JobItem.id, JobItem.seq, JobItem.post)
+                    select(JobItem.id, JobItem.seq, JobItem.post, JobItem.jurisdictions)
                     .where(JobItem.job_id == job_id, JobItem.state == "pending")
                     .order_by(JobItem.seq)
                     .limit(self.settings.job_batch_size)
@@ -162,9 +162,17 @@ class JobRunner:
             if not items:
                 self._finish(job_id, worker)
                 return
-            batch = [tuple(r) for r in items]
-            results = self._analyse([Post.model_validate(p) for _, _, p in batch], jurisdictions)
-            if not self._record(job_id, worker, tenant_id, jurisdictions, batch, results):
+            # rows may carry their own jurisdictions: one analyzer call per distinct set
+            groups: dict[tuple[str, ...], list[int]] = {}
+            for i, row in enumerate(items):
+                groups.setdefault(tuple(row[3] or jurisdictions), []).append(i)
+            results: list[PostAnalysis | Exception | None] = [None] * len(items)
+            for codes, idx in groups.items():
+                posts = [Post.model_validate(items[i][2]) for i in idx]
+                for i, r in zip(idx, self._analyse(posts, list(codes)), strict=True):
+                    results[i] = r
+            batch = [(r[0], r[1], r[2], list(r[3] or jurisdictions)) for r in items]
+            if not self._record(job_id, worker, tenant_id, batch, results):
                 log.warning("job %s: lease lost by %s; leaving it to its new owner", job_id, worker)
                 return
 
@@ -190,9 +198,8 @@ class JobRunner:
         job_id: str,
         worker: str,
         tenant_id: int,
-        jurisdictions: list[str],
         items: list[tuple[Any, ...]],
-        results: list[PostAnalysis | Exception],
+        results: list[PostAnalysis | Exception | None],
     ) -> bool:
         now = utcnow()
         done = failed = 0
@@ -208,14 +215,18 @@ class JobRunner:
             if renewed.rowcount != 1:  # type: ignore[attr-defined]
                 s.rollback()
                 return False
-            for (item_id, _seq, post_data), result in zip(items, results, strict=True):
-                if isinstance(result, Exception):
+            for (item_id, _seq, post_data, jurisdictions), result in zip(
+                items, results, strict=True
+            ):
+                if result is None or isinstance(result, Exception):
                     res = s.execute(
                         update(JobItem)
                         .where(JobItem.id == item_id, JobItem.state == "pending")
                         .values(
                             state="failed",
-                            error=f"{type(result).__name__}: {result}"[:2000],
+                            error=f"{type(result).__name__}: {result}"[:2000]
+                            if result
+                            else "not analysed",
                             attempts=JobItem.attempts + 1,
                             analysed_at=now,
                             worker=worker,

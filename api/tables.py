@@ -157,6 +157,9 @@ class JobItem(Base):
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     seq: Mapped[int] = mapped_column(Integer)
     post: Mapped[dict] = mapped_column(JSON)
+    jurisdictions: Mapped[list | None] = mapped_column(
+        JSON, nullable=True
+    )  # the row's own (file column `jurisdiction`); NULL = the job's
     state: Mapped[str] = mapped_column(String(16), default="pending")
     analysis_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
     result_json: Mapped[str | None] = mapped_column(Text, nullable=True)

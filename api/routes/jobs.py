@@ -14,12 +14,13 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from api.deps import Reader, ServicesDep, SessionDep, StateDep, Writer
-from api.errors import R404, READ, WRITE, ApiError, doc
-from api.schemas import JobPublic, JobsPublic
-from api.services import SEVERITY
+from api.errors import R404, R503, READ, WRITE, ApiError, doc
+from api.schemas import CreatorPublic, CreatorsPublic, JobPublic, JobsPublic
+from api.services import SEVERITY, Services
 from api.store import count
 from api.tables import Job, JobItem
-from nlp.errors import InputError
+from nlp.errors import InputError, RowError, UnknownJurisdictionError
+from nlp.results import PostAnalysis
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
@@ -85,6 +86,34 @@ def _split_codes(raw: str | None) -> list[str] | None:
     return [c for c in raw.split(",") if c.strip()]
 
 
+def _row_jurisdictions(
+    services: Services, extras: list[dict[str, str]] | None, default: list[str]
+) -> list[list[str] | None]:
+    """A file's own `jurisdiction` column (``uk,fr`` per row) overrides the job's; every code is
+    checked now, so a bad one is a 422 naming the row, not a failure half-way through."""
+    out: list[list[str] | None] = []
+    bad: list[tuple[int, str]] = []
+    for n, extra in enumerate(extras or [], start=1):
+        raw = (extra or {}).get("jurisdiction")
+        if not raw or not str(raw).strip():
+            out.append(None)
+            continue
+        try:
+            codes = services.resolve_jurisdictions([c for c in str(raw).split(",") if c.strip()])
+        except UnknownJurisdictionError as exc:
+            bad.append(
+                (
+                    n,
+                    f"jurisdiction: unknown {', '.join(exc.unknown)}; known: {', '.join(exc.known)}",
+                )
+            )
+            continue
+        out.append(None if codes == default else codes)
+    if bad:
+        raise RowError(bad, source="upload")
+    return out
+
+
 @router.post(
     "",
     response_model=JobPublic,
@@ -92,7 +121,8 @@ def _split_codes(raw: str | None) -> list[str] | None:
     responses=doc(WRITE),
     summary="Upload CSV, JSON Lines or Parquet for background analysis",
     description="Validated at once (422 names the bad row); then analysed by the server's job "
-    "workers. Progress is durable: a job survives a server kill and resumes where it stopped.",
+    "workers. Progress is durable: a job survives a server kill and resumes where it stopped. "
+    "A `jurisdiction` column (`uk,fr`) sets a row's own jurisdictions.",
 )
 async def create_job(
     principal: Writer,
@@ -140,7 +170,7 @@ async def create_job(
     from starlette.concurrency import run_in_threadpool
 
     try:
-        posts, _rows = await run_in_threadpool(services.read_table, data, format=fmt)
+        posts, extras = await run_in_threadpool(services.read_table, data, format=fmt)
     except InputError:
         raise
     except Exception as exc:  # noqa: BLE001 - any parser failure is bad input, never a 500
@@ -163,6 +193,8 @@ async def create_job(
             f"row {too_long[0] + 1}: text longer than {state.settings.max_text_chars} characters",
             {"rows": [{"row": i + 1, "message": "text too long"} for i in too_long[:200]]},
         )
+    row_codes = _row_jurisdictions(services, extras, codes)
+    row_codes += [None] * (len(posts) - len(row_codes))
     job = Job(
         id=uuid.uuid4().hex,
         tenant_id=principal.tenant_id,
@@ -176,7 +208,13 @@ async def create_job(
     session.add(job)
     session.flush()
     session.add_all(
-        JobItem(job_id=job.id, tenant_id=principal.tenant_id, seq=i, post=p.model_dump(mode="json"))
+        JobItem(
+            job_id=job.id,
+            tenant_id=principal.tenant_id,
+            seq=i,
+            post=p.model_dump(mode="json"),
+            jurisdictions=row_codes[i],
+        )
         for i, p in enumerate(posts)
     )
     session.commit()
@@ -210,6 +248,41 @@ def _get_job(session: SessionDep, tenant_id: int, job_id: str) -> Job:
 )
 def get_job(job_id: str, principal: Reader, session: SessionDep) -> JobPublic:
     return job_public(_get_job(session, principal.tenant_id, job_id))
+
+
+@router.get(
+    "/{job_id}/creators",
+    response_model=CreatorsPublic,
+    responses=doc(READ, R404, R503),
+    summary="Trust scores of the job's creators, on the job's posts, with the job's profile",
+)
+def job_creators(
+    job_id: str, principal: Reader, session: SessionDep, services: ServicesDep
+) -> CreatorsPublic:
+    job = _get_job(session, principal.tenant_id, job_id)
+    if services.score_creators is None:
+        raise ApiError(503, "not_ready", "trust scoring (nlp.scoring.trust) is not installed")
+    results = session.scalars(
+        select(JobItem.result_json).where(JobItem.job_id == job.id, JobItem.state == "done")
+    ).all()
+    analyses = [PostAnalysis.model_validate_json(r) for r in results if r]
+    scored = services.score_creators(analyses, profile=job.profile) if analyses else []
+    scored.sort(key=lambda c: (c.score, c.creator))
+    return CreatorsPublic(
+        data=[
+            CreatorPublic(
+                creator=c.creator,
+                platform=c.platform,
+                score=c.score,
+                band=c.band,
+                interval=c.interval,
+                n_posts=c.n_posts,
+                flags=c.flags,
+            )
+            for c in scored
+        ],
+        count=len(scored),
+    )
 
 
 COLUMNS = [

@@ -723,3 +723,43 @@ def test_openapi_every_api_field_described(api: Api) -> None:
                 assert spec.get("description"), f"{name}.{prop} has no description"
                 checked += 1
     assert checked > 100
+
+
+def test_job_rows_with_their_own_jurisdictions_and_job_creators(make_api: Any) -> None:
+    with make_api(job_workers=1, job_batch_size=4) as api:
+        h = api.key("acme")
+        c = api.client
+        rows = [
+            {**post(1, creator="a"), "jurisdiction": "fr"},
+            post(2, "code X", creator="b"),
+            {**post(3, creator="a"), "jurisdiction": "gb,us"},
+        ]
+        r = c.post(
+            "/v1/jobs",
+            files={"file": ("p.jsonl", _jsonl(rows))},
+            data={"profile": "brand_safety"},
+            headers=h,
+        )
+        assert r.status_code == 202, r.text
+        wait_job(api, h, r.json()["id"])
+        got = [
+            json.loads(x)["analysis"]
+            for x in c.get(f"/v1/jobs/{r.json()['id']}/results", headers=h).text.splitlines()
+        ]
+        assert [[f["jurisdiction"] for f in a["findings"]] for a in got] == [
+            ["fr"],
+            ["uk", "us"],
+            ["uk", "us"],
+        ]
+        ev = c.get("/v1/posts/1/evidence", headers=h).json()
+        assert ev["data"][0]["jurisdictions"] == ["fr"]
+        cr = c.get(f"/v1/jobs/{r.json()['id']}/creators", headers=h).json()
+        assert cr["count"] == 2 and [x["creator"] for x in cr["data"]] == ["b", "a"]
+        assert (
+            c.get(f"/v1/jobs/{r.json()['id']}/creators", headers=api.key("other")).status_code
+            == 404
+        )
+        bad = [{**post(1), "jurisdiction": "uk"}, {**post(2), "jurisdiction": "mars"}]
+        r = c.post("/v1/jobs", files={"file": ("p.jsonl", _jsonl(bad))}, headers=h)
+        assert r.status_code == 422 and err(r)["details"]["rows"][0]["row"] == 2
+        assert "mars" in err(r)["details"]["rows"][0]["message"]

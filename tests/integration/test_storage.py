@@ -200,3 +200,29 @@ def test_storage_graceful_stop_hands_the_job_back(db_url: str) -> None:
             assert job is not None and (job.state, job.done) == ("done", 3)
     finally:
         engine.dispose()
+
+
+def test_storage_upgrade_from_first_revision_keeps_data(db_url: str) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from api.db import _alembic_config
+
+    engine = make_engine(db_url)
+    try:
+        cfg = _alembic_config(engine)
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "0001")
+        assert current_revision(engine) == "0001"
+        with engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO tenants (name, created_at) VALUES ('old', CURRENT_TIMESTAMP)")
+            )
+        assert migrate(engine) == known_revisions(engine)[1] != "0001"
+        cols = {c["name"] for c in inspect(engine).get_columns("job_items")}
+        assert "jurisdictions" in cols
+        with make_sessionmaker(engine)() as s:
+            assert s.scalar(select(Tenant.name)) == "old"
+    finally:
+        engine.dispose()
