@@ -85,8 +85,12 @@ def labelled(draw: st.DrawFn, form: str | None = None) -> tuple[str, str]:
     f = form or draw(st.sampled_from(["plain", "hashtag"]))
     labels = _labels(code, f) or _labels(code, "hashtag" if f == "plain" else "plain")
     label = draw(st.sampled_from(labels))
-    case = draw(st.sampled_from([str, str.upper, str.capitalize]))
-    return code, case(label)
+    case = draw(st.sampled_from(["as_is", "upper", "capitalize"]))
+    if case == "upper":
+        label = label.upper()
+    elif case == "capitalize":
+        label = label.capitalize()
+    return code, label
 
 
 words = st.lists(st.sampled_from(VOCAB), min_size=3, max_size=12).map(" ".join)
