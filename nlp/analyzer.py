@@ -244,10 +244,11 @@ class Analyzer:
             post, out or None, [o or {} for o in comment_outs] if comment_outs is not None else None
         )
         norm = getattr(pre, "norm", None)
-        notes = [
-            f"removed U+{ord(ch):04X} at {off}" if len(ch) == 1 else f"removed {ch!r} at {off}"
-            for off, ch in (getattr(norm, "removed", None) or [])
-        ]
+        notes: list[str] = (
+            norm.notes()
+            if hasattr(norm, "notes")
+            else [f"removed {name} at offset {off}" for off, name in getattr(norm, "removed", [])]
+        )
         posted = post.posted_at.isoformat() if post.posted_at else None
         versions = Versions(
             code=f"{CODE_VERSION}+{self.config.digest}",
@@ -260,10 +261,11 @@ class Analyzer:
             if getattr(post, k) is not None
         }
         metrics["platform_paid_label"] = post.platform_paid_label
+        # the preprocessor's landmarks are already offsets into the ORIGINAL text
         for k in ("fold_offset", "first_line_end", "hashtag_block_start"):
             v = getattr(pre, k, None)
             if isinstance(v, int):
-                metrics[k] = _to_original(norm, v)
+                metrics[k] = v
         metrics["text_length"] = len(post.text)
         metrics["signals"] = auth_versions
         return PostAnalysis(
@@ -302,21 +304,6 @@ def _norm_text(pre: Any, post: Post) -> str:
     norm = getattr(pre, "norm", None)
     text = getattr(norm, "text", None)
     return text if isinstance(text, str) else post.text
-
-
-def _to_original(norm: Any, offset: int) -> int:
-    """A landmark offset in the normalised text -> the original text (as evidence spans are)."""
-    if norm is None or not hasattr(norm, "to_original"):
-        return offset
-    try:
-        n = len(norm.text)
-        return (
-            int(norm.to_original(min(offset, n), min(offset, n))[0])
-            if offset < n
-            else len(norm.original)
-        )
-    except (ValueError, IndexError, AttributeError):
-        return offset
 
 
 def _prob(v: Any) -> float | None:

@@ -54,7 +54,7 @@ class FakePreprocessor:
                 FakeNorm(
                     p.text.replace("\u200b", ""),
                     p.text,
-                    [(0, "\u200b")] if "\u200b" in p.text else [],
+                    [(0, "ZERO WIDTH SPACE")] if "\u200b" in p.text else [],
                 ),
                 cues=cues,
             )
@@ -190,7 +190,7 @@ def test_analyzer_fills_every_section(parts) -> None:  # type: ignore[no-untyped
     assert first.versions.model == FakeModel.info
     assert first.versions.rule_packs == {"uk": "uk@2025.1", "fr": "fr@2025.1"}
     assert first.content_sha256 == _posts(1)[0].content_sha256()
-    assert a[3].normalisation_notes == ["removed U+200B at 0"]
+    assert a[3].normalisation_notes == ["removed ZERO WIDTH SPACE at offset 0"]
     assert first.metrics["likes"] == 100 and first.metrics["fold_offset"] == 125
     assert a[2].commercial.is_commercial is False
 
