@@ -458,3 +458,21 @@ def test_disclosure_several_jurisdictions_one_call(
         ("fr", "inadequate"),
         ("de", "needs_review"),
     ]
+
+
+def test_disclosure_auditor_takes_another_registry(pre: Preprocessor, fixtures_dir) -> None:  # type: ignore[no-untyped-def]
+    reg = RulePackRegistry.from_dir(fixtures_dir / "rules" / "minimal")
+    aud = DisclosureAuditor(reg)
+    f = disclosure(aud.audit(pre.process(Post(id="z", text="promo new serum, code SAM10")), ["TL"]))
+    assert (f.verdict.value, f.rule_pack) == ("compliant", "zz@2030.7")
+    assert (
+        f.citation == "Test Code art. 1, art. 2"
+        and f.citation_url == "https://example.org/test-code"
+    )
+    f = disclosure(aud.audit(pre.process(Post(id="z", text="new serum promo, code SAM10")), ["zz"]))
+    assert f.verdict.value == "inadequate" and f.reasons == ["not_first_line"]
+    f = disclosure(
+        aud.audit(pre.process(Post(id="z", text="thx for the serum, code SAM10")), ["zz"])
+    )
+    assert f.verdict.value == "inadequate" and f.reasons == ["ambiguous_wording"]
+    assert f.fix == "Start with 'promo'."
