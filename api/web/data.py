@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from api import report as R
 from api.services import Services
 from api.store import latest_analyses
-from api.tables import AnalysisRow, PostRow
+from api.tables import AnalysisRow, Job, JobItem, PostRow
 from nlp.results import CreatorTrust, PostAnalysis
 
 log = logging.getLogger("clearpost.web")
@@ -118,6 +118,59 @@ def load_tenant(
     analyses = latest_analyses(session, tenant_id)
     session.rollback()
     return TenantView(analyses=analyses, trusts=score(services, analyses, profile), profile=profile)
+
+
+@dataclass
+class Cohort:
+    """Which posts a cohort report covers: a campaign (the posts of one upload job), a list
+    of creators, or (neither) every post of the tenant."""
+
+    job_id: str | None = None
+    creators: list[str] = field(default_factory=list)
+
+    @classmethod
+    def parse(cls, job: str | None, creators: str | None) -> Cohort:
+        names = [c.strip().lstrip("@").lower() for c in (creators or "").split(",") if c.strip()]
+        return cls(job_id=(job or "").strip() or None, creators=list(dict.fromkeys(names)))
+
+    def name(self, tenant: str, job: Job | None = None) -> str:
+        if self.job_id:
+            label = job.filename if job is not None and job.filename else self.job_id
+            return f"campaign {label}" + (f" ({', '.join(self.creators)})" if self.creators else "")
+        if self.creators:
+            return ", ".join(f"@{c}" for c in self.creators)
+        return f"tenant {tenant}"
+
+
+def load_cohort(
+    session: Session, tenant_id: int, services: Services | None, profile: str, cohort: Cohort
+) -> tuple[TenantView, Job | None] | None:
+    """The cohort's analyses and scores; None when its job is not the tenant's."""
+    job = None
+    if cohort.job_id:
+        job = session.scalar(select(Job).where(Job.id == cohort.job_id, Job.tenant_id == tenant_id))
+        if job is None:
+            session.rollback()
+            return None
+        rows = session.execute(
+            select(AnalysisRow.analysis_json)
+            .join(JobItem, JobItem.analysis_id == AnalysisRow.id)
+            .where(
+                JobItem.job_id == cohort.job_id,
+                JobItem.tenant_id == tenant_id,
+                AnalysisRow.tenant_id == tenant_id,
+            )
+            .order_by(JobItem.seq)
+        )
+        analyses = [PostAnalysis.model_validate_json(js) for (js,) in rows]
+        session.rollback()
+    else:
+        analyses = latest_analyses(session, tenant_id)
+        session.rollback()
+    if cohort.creators:
+        analyses = [a for a in analyses if a.creator in cohort.creators]
+    tv = TenantView(analyses=analyses, trusts=score(services, analyses, profile), profile=profile)
+    return tv, job
 
 
 def load_creator(

@@ -156,9 +156,14 @@ def _creator_document(
 
 
 def _cohort_document(
-    session: Any, p: Principal, state: AppState, fmt: str, profile: str
-) -> Response:
-    tv = D.load_tenant(session, p.tenant_id, state.services, profile)
+    session: Any, p: Principal, state: AppState, fmt: str, profile: str, cohort: D.Cohort
+) -> Response | None:
+    """The cohort's report in ``fmt``; None when its job is not the tenant's."""
+    found = D.load_cohort(session, p.tenant_id, state.services, profile, cohort)
+    if found is None:
+        return None
+    tv, job = found
+    name = cohort.name(p.tenant, job)
     now = datetime.now(UTC)
     if fmt == "csv":
         body = R.findings_csv(tv.analyses).encode()
@@ -169,12 +174,13 @@ def _cohort_document(
             tv.trusts,
             tv.analyses,
             D.post_texts(session, p.tenant_id),
-            name=f"tenant {p.tenant}",
+            name=name,
             sweep=D.sweep_metrics(state.services, tv.analyses),
             generated_at=now,
         )
         body = R.render_cohort_pdf(rep) if fmt == "pdf" else R.render_cohort_html(rep).encode()
-    return _download(body, fmt, R.report_filename(f"cohort-{p.tenant}", fmt, now))
+    slug = f"campaign-{cohort.job_id[:8]}" if cohort.job_id else f"cohort-{p.tenant}"
+    return _download(body, fmt, R.report_filename(slug, fmt, now))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -249,8 +255,21 @@ def cohort_report(
     session: SessionDep,
     format: Annotated[ReportFormat, Query(description="pdf, html, csv or json")] = "pdf",
     profile: Annotated[str | None, Query(max_length=64, description="Trust profile")] = None,
+    job: Annotated[
+        str | None,
+        Query(max_length=64, description="A campaign: only the posts of this upload job."),
+    ] = None,
+    creators: Annotated[
+        str | None,
+        Query(max_length=4000, description="Only these creators (comma-separated handles)."),
+    ] = None,
 ) -> Response:
-    return _cohort_document(session, principal, state, format, _profile(state, profile))
+    doc = _cohort_document(
+        session, principal, state, format, _profile(state, profile), D.Cohort.parse(job, creators)
+    )
+    if doc is None:
+        raise ApiError(404, "not_found", f"no job {job!r} for this tenant")
+    return doc
 
 
 # ---------------------------------------------------------------------------------------------
@@ -424,6 +443,17 @@ async def upload(request: Request, state: StateDep, session: SessionDep) -> Resp
     return RedirectResponse(f"/app/jobs/{job.id}", status_code=303)
 
 
+def _cohort_query(cohort: D.Cohort, profile: str) -> str:
+    from urllib.parse import urlencode
+
+    q = {"profile": profile}
+    if cohort.job_id:
+        q["job"] = cohort.job_id
+    if cohort.creators:
+        q["creators"] = ",".join(cohort.creators)
+    return urlencode(q)
+
+
 def _job_of(session: Any, p: Principal, job_id: str) -> Job | None:
     job = session.scalar(select(Job).where(Job.id == job_id, Job.tenant_id == p.tenant_id))
     session.rollback()
@@ -563,14 +593,23 @@ def creator_report_download(
 
 @router.get("/app/reports/cohort.{fmt}", include_in_schema=False)
 def cohort_report_download(
-    fmt: str, request: Request, state: StateDep, session: SessionDep, profile: str | None = None
+    fmt: str,
+    request: Request,
+    state: StateDep,
+    session: SessionDep,
+    profile: str | None = None,
+    job: str | None = None,
+    creators: str | None = None,
 ) -> Response:
     p = _guard(request, state, session)
     if isinstance(p, Response):
         return p
     if fmt not in R.REPORT_MEDIA_TYPES:
         return _not_found(p, state, f"report format {fmt!r}")
-    return _cohort_document(session, p, state, fmt, _profile(state, profile))
+    doc = _cohort_document(
+        session, p, state, fmt, _profile(state, profile), D.Cohort.parse(job, creators)
+    )
+    return doc if doc is not None else _not_found(p, state, "such job")
 
 
 @router.get("/app/posts/{platform}/{post_id:path}", include_in_schema=False)
@@ -603,13 +642,22 @@ def post_page(
 
 @router.get("/app/sweep", include_in_schema=False)
 def sweep_page(
-    request: Request, state: StateDep, session: SessionDep, profile: str | None = None
+    request: Request,
+    state: StateDep,
+    session: SessionDep,
+    profile: str | None = None,
+    job: str | None = None,
+    creators: str | None = None,
 ) -> Response:
     p = _guard(request, state, session)
     if isinstance(p, Response):
         return p
     prof = _profile(state, profile)
-    tv = D.load_tenant(session, p.tenant_id, state.services, prof)
+    cohort = D.Cohort.parse(job, creators)
+    found = D.load_cohort(session, p.tenant_id, state.services, prof, cohort)
+    if found is None:
+        return _not_found(p, state, "such job")
+    tv, job_row = found
     try:
         metrics = D.sweep_metrics(state.services, tv.analyses)
     except Exception as exc:  # noqa: BLE001 - a page, not a 500: say what failed
@@ -634,4 +682,8 @@ def sweep_page(
         n_posts=len(tv.analyses),
         profile=prof,
         reference=True,
+        cohort_name=cohort.name(p.tenant, job_row),
+        request_job=cohort.job_id or "",
+        request_creators=", ".join(cohort.creators),
+        query=_cohort_query(cohort, prof),
     )

@@ -13,7 +13,13 @@ FORMATS = ("pdf", "html", "csv", "json")
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("handle", nargs="?", help="creator handle (with or without @)")
-    parser.add_argument("--cohort", action="store_true", help="report on every creator instead")
+    parser.add_argument("--cohort", action="store_true", help="report on a cohort instead")
+    parser.add_argument(
+        "--job", default=None, help="with --cohort: a campaign, the posts of this job"
+    )
+    parser.add_argument(
+        "--creators", default=None, help="with --cohort: only these creators (comma-separated)"
+    )
     parser.add_argument("--format", choices=FORMATS, default="pdf", help="default: pdf")
     parser.add_argument(
         "-o", "--output", default=None, help="file to write ('-' = stdout); default: a dated name"
@@ -83,7 +89,11 @@ def run(args: argparse.Namespace) -> int:
                 raise InputError(f"several tenants match ({names}): pass --tenant NAME")
             tenant_id, tenant_name = tenants[0]
             if args.cohort:
-                tv = D.load_tenant(s, tenant_id, services, args.profile)  # type: ignore[arg-type]
+                cohort = D.Cohort.parse(args.job, args.creators)
+                found = D.load_cohort(s, tenant_id, services, args.profile, cohort)  # type: ignore[arg-type]
+                if found is None:
+                    raise InputError(f"no job {args.job!r} in tenant {tenant_name!r}")
+                tv, job = found
                 if args.format in ("csv", "json"):
                     body = (
                         R.findings_csv(tv.analyses)
@@ -95,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
                         tv.trusts,
                         tv.analyses,
                         D.post_texts(s, tenant_id),
-                        name=f"tenant {tenant_name}",
+                        name=cohort.name(tenant_name, job),
                         sweep=D.sweep_metrics(services, tv.analyses),  # type: ignore[arg-type]
                         generated_at=now,
                     )
@@ -104,7 +114,8 @@ def run(args: argparse.Namespace) -> int:
                         if args.format == "pdf"
                         else R.render_cohort_html(rep).encode()
                     )
-                name = R.report_filename(f"cohort-{tenant_name}", args.format, now)
+                slug = f"campaign-{cohort.job_id[:8]}" if cohort.job_id else f"cohort-{tenant_name}"
+                name = R.report_filename(slug, args.format, now)
             else:
                 mine, trust_row = D.load_creator(
                     s,

@@ -93,3 +93,11 @@ def test_report_cli_unknown_creator_is_a_clear_error(
     assert main(["report", "nobody", "--database-url", db_url]) == 1
     assert "no creator 'nobody'" in capsys.readouterr().err
     assert main(["report", "--database-url", db_url]) == 1
+
+
+def test_report_cli_cohort_of_some_creators(db_url: str, tmp_path: Path) -> None:
+    out = tmp_path / "bob.json"
+    args = ["report", "--cohort", "--creators", "@bob", "--format", "json", "-o", str(out)]
+    assert main([*args, "--database-url", db_url]) == 0
+    assert {r["creator"] for r in json.loads(out.read_text())["data"]} == {"bob"}
+    assert main(["report", "--cohort", "--job", "nope", "--database-url", db_url]) == 1

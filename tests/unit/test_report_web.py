@@ -235,3 +235,36 @@ def test_report_web_openapi_documents_the_report_endpoints_only(web: Web) -> Non
     assert "application/pdf" in op["responses"]["200"]["content"]
     assert "/v1/reports/cohort" in spec["paths"]
     assert not [p for p in spec["paths"] if p.startswith("/app")]  # pages stay out of the API
+
+
+def test_report_web_campaign_and_creator_cohorts(web: Web) -> None:
+    key = web.key("acme")
+    web.login(key)
+    job_a = web.upload()
+    second = "id,creator,platform,text\n9,carol,instagram,Use code CAROL5 at @shop\n"
+    job_b = web.upload(second)
+    h = {"Authorization": f"Bearer {key}"}
+    a = web.client.get("/v1/reports/cohort", params={"format": "csv", "job": job_a}, headers=h).text
+    assert "alice" in a and "carol" not in a
+    b = web.client.get(
+        "/v1/reports/cohort", params={"format": "html", "job": job_b}, headers=h
+    ).text
+    assert "campaign posts.csv" in b and "@carol" in b and "@alice" not in b
+    c = web.client.get(
+        "/v1/reports/cohort", params={"format": "json", "creators": "@Bob"}, headers=h
+    )
+    assert {r["creator"] for r in c.json()["data"]} == {"bob"}
+    assert (
+        web.client.get("/v1/reports/cohort", params={"job": "nope"}, headers=h).status_code == 404
+    )
+    other = {"Authorization": f"Bearer {web.key('globex')}"}
+    assert (
+        web.client.get("/v1/reports/cohort", params={"job": job_a}, headers=other).status_code
+        == 404
+    )
+    page = web.client.get("/app/sweep", params={"job": job_b})
+    assert page.status_code == 200 and "campaign posts.csv" in page.text
+    assert f"/app/reports/cohort.pdf?job={job_a}" in web.client.get(f"/app/jobs/{job_a}").text
+    assert web.client.get("/app/reports/cohort.pdf", params={"job": job_b}).content.startswith(
+        b"%PDF-"
+    )
