@@ -360,7 +360,8 @@ def load_youtube_spam(data_dir: Path, seed: int = 13) -> TaskData:
     """Pooled over the 5 videos, duplicates dropped, seeded 80/10/10 split (the pooled-CV protocol
     of the ~0.95 accuracy anchor in SOURCE.md). The per-video source is kept in ``groups``."""
     d = Path(data_dir) / "youtube_spam_collection"
-    texts, labels, videos = [], [], []
+    texts: list[str] = []
+    labels: list[tuple[int, str]] = []
     files = []
     for fname in YOUTUBE_SPAM_FILES:
         p = d / fname
@@ -375,10 +376,9 @@ def load_youtube_spam(data_dir: Path, seed: int = 13) -> TaskData:
     sp = seeded_split(texts, pairs, seed)
     splits: dict[str, tuple[list[str], Any]] = {}
     groups: dict[str, list[str]] = {}
-    for s, (t, yv) in sp.items():
-        splits[s] = (t, [y for y, _ in yv])
-        groups[s] = [v for _, v in yv]
-    del videos
+    for split, (tx, yv) in sp.items():
+        splits[split] = (tx, [y for y, _ in yv])
+        groups[split] = [v for _, v in yv]
     return TaskData(
         name="youtube_spam",
         head="spam",

@@ -44,14 +44,10 @@ TASKS = [
 HELD_OUT_CAP = 3000  # seeded subsample of the large held-out Pinterest sets (speed)
 
 
-def metric(task: str, dataset: str, split: str, name: str, value: float) -> dict[str, Any]:
-    return {
-        "task": task,
-        "dataset": dataset,
-        "split": split,
-        "metric": name,
-        "value": round(float(value), 4),
-    }
+def metric(task: str, dataset: str, split: str, name: str, value: float | None) -> dict[str, Any]:
+    """One output line; an undefined value (e.g. AUC with one class present) is null."""
+    v = None if value is None or not np.isfinite(float(value)) else round(float(value), 4)
+    return {"task": task, "dataset": dataset, "split": split, "metric": name, "value": v}
 
 
 def latest_artifact(root: Path = ARTIFACTS_DIR) -> Path:
@@ -311,15 +307,90 @@ class Evaluator:
             )
 
 
+# balanced groups for --jobs (each a process: on a CPU shared with other work, more processes
+# get more of it; each loads its own copy of the model)
+JOB_GROUPS = [
+    [
+        "tweeteval_emotion",
+        "xlmt_sentiment_fr",
+        "xlmt_sentiment_en",
+        "quantization",
+        "scamspot",
+        "youtube_spam",
+    ],
+    ["goemotions", "offensive", "tweepfake"],
+    ["commercial_intent"],
+    ["disclosure", "xed"],
+]
+
+
+def run_jobs(argv: list[str], tasks: list[str], jobs: int) -> list[dict[str, Any]]:
+    import subprocess
+
+    groups = [[t for t in g if t in tasks] for g in JOB_GROUPS]
+    groups = [g for g in groups if g]
+    rest = [t for t in tasks if not any(t in g for g in groups)]
+    if rest:
+        groups.append(rest)
+    while len(groups) > max(jobs, 1):
+        groups[-2] += groups.pop()
+    base = [a for a in argv if a not in ("--update",)]
+    procs = []
+    for g in groups:
+        cmd = [
+            sys.executable,
+            "-m",
+            "training.evaluate",
+            *base,
+            "--task",
+            ",".join(g),
+            "--jobs",
+            "1",
+        ]
+        print(f"# job: {' '.join(cmd[1:])}", file=sys.stderr, flush=True)
+        procs.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True))
+    lines: list[dict[str, Any]] = []
+    for p in procs:
+        out, _ = p.communicate()
+        if p.returncode != 0:
+            raise SystemExit(f"evaluation job failed ({p.returncode}): {p.args!r}")
+        lines += [json.loads(x) for x in out.splitlines() if x.startswith("{")]
+    return lines
+
+
+def update_artifact(art: Path, split: str, lines: list[dict[str, Any]]) -> None:
+    """metrics_<split>.jsonl + model_meta.json metrics + MODEL_CARD.md (the texts never ship;
+    the metrics do)."""
+    from nlp.models.artifact import META_FILE
+    from training.card import write_model_card
+
+    out = art / f"metrics_{split}.jsonl"
+    old: list[dict[str, Any]] = []
+    if out.is_file():
+        keys = {(m["task"], m["dataset"], m["metric"]) for m in lines}
+        old = [json.loads(x) for x in out.read_text().splitlines() if x.strip()]
+        old = [m for m in old if (m["task"], m["dataset"], m["metric"]) not in keys]
+    out.write_text(
+        "".join(json.dumps(m, ensure_ascii=False) + "\n" for m in old + lines), encoding="utf-8"
+    )
+    meta = json.loads((art / META_FILE).read_text())
+    meta.setdefault("metrics", {})[split] = old + lines
+    (art / META_FILE).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
+    write_model_card(art)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="evaluate a clearpost model artifact (JSON lines)")
-    ap.add_argument("--task", default="all", help=f"one of {TASKS} or all")
+    ap.add_argument(
+        "--task", default="all", help=f"one of {TASKS} or all (comma-separated list ok)"
+    )
     ap.add_argument("--split", default="test", choices=["validation", "test"])
     ap.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     ap.add_argument(
         "--artifact", default=None, help="artifact dir (default: newest under nlp/models/artifacts)"
     )
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--jobs", type=int, default=1, help="parallel evaluation processes")
     ap.add_argument(
         "--max-rows", type=int, default=0, help="smoke runs: cap every set (not for reporting)"
     )
@@ -328,34 +399,34 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="write metrics_<split>.jsonl + re-render MODEL_CARD.md",
     )
+    argv = list(sys.argv[1:] if argv is None else argv)
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
     art = Path(a.artifact) if a.artifact else latest_artifact()
-    ev = Evaluator(art, Path(a.data_dir), a.split, max_rows=a.max_rows)
     tasks = TASKS if a.task == "all" else [t.strip() for t in a.task.split(",")]
+    unknown = [t for t in tasks if t not in TASKS]
+    if unknown:
+        raise SystemExit(f"unknown task(s) {unknown}; known: {TASKS + ['all']}")
     lines: list[dict[str, Any]] = []
-    for task in tasks:
-        for m in ev.run(task):
+    if a.jobs > 1 and len(tasks) > 1:
+        child = [
+            x
+            for i, x in enumerate(argv)
+            if x not in ("--task", "--jobs") and (i == 0 or argv[i - 1] not in ("--task", "--jobs"))
+        ]
+        if "--artifact" not in child:
+            child += ["--artifact", str(art)]
+        lines = run_jobs(child, tasks, a.jobs)
+        for m in lines:
             print(json.dumps(m, ensure_ascii=False), flush=True)
-            lines.append(m)
+    else:
+        ev = Evaluator(art, Path(a.data_dir), a.split, max_rows=a.max_rows)
+        for task in tasks:
+            for m in ev.run(task):
+                print(json.dumps(m, ensure_ascii=False), flush=True)
+                lines.append(m)
     if a.update:
-        out = art / f"metrics_{a.split}.jsonl"
-        # the texts never ship; the metrics do (also merged into model_meta.json below)
-        old: list[dict[str, Any]] = []
-        if out.is_file():
-            keys = {(m["task"], m["dataset"], m["metric"]) for m in lines}
-            old = [json.loads(x) for x in out.read_text().splitlines() if x.strip()]
-            old = [m for m in old if (m["task"], m["dataset"], m["metric"]) not in keys]
-        out.write_text(
-            "".join(json.dumps(m, ensure_ascii=False) + "\n" for m in old + lines), encoding="utf-8"
-        )
-        from nlp.models.artifact import META_FILE
-        from training.card import write_model_card
-
-        meta = json.loads((art / META_FILE).read_text())
-        meta.setdefault("metrics", {})[a.split] = old + lines
-        (art / META_FILE).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
-        write_model_card(art)
+        update_artifact(art, a.split, lines)
     return 0
 
 

@@ -137,7 +137,7 @@ def class_weights(td: TaskData) -> torch.Tensor:
 def dataset_loss(td: TaskData, logits: torch.Tensor, y: Any, weight: torch.Tensor) -> torch.Tensor:
     from nlp.models.multitask import head_loss
 
-    kind = "multiclass" if td.kind == "single" else "multilabel"
+    kind: Any = "multiclass" if td.kind == "single" else "multilabel"
     target = torch.as_tensor(
         np.asarray(y), dtype=torch.long if td.kind == "single" else torch.float32
     )
@@ -243,7 +243,7 @@ def serving_model(model: Any, cfg: Mapping[str, Any], quantization: str | None =
 
     ev = cfg.get("eval") or {}
     rs = RuntimeSettings(
-        quantization=quantization or ev.get("quantization", "int8"),
+        quantization=quantization or ev.get("quantization", "int8"),  # type: ignore[arg-type]
         max_length=int(cfg["max_length"]),
         max_windows=int(ev.get("max_windows", 1)),
         batch_size=int(ev.get("batch_size", 64)),
@@ -478,6 +478,7 @@ def calibrate_and_validate(
     tokenizer: Any,
     cfg: Mapping[str, Any],
     train_sets: Mapping[str, TaskData],
+    logits_provider: Callable[[str, TaskData, list[str]], np.ndarray] | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Validation logits through the serving path -> a temperature per head (and per emotion
     view), ECE before/after, thresholds (multi-label sets, commercial) -> validation metrics."""
@@ -485,14 +486,18 @@ def calibrate_and_validate(
 
     ev = cfg.get("eval") or {}
     cap = int(ev.get("max_val_rows", 0) or 0)
-    tm = serving_model(model, cfg)
+    tm = serving_model(model, cfg) if logits_provider is None else None
     per_ds: dict[str, tuple[np.ndarray, Any, TaskData]] = {}
     for name, td in train_sets.items():
         if "validation" not in td.splits or not td.splits["validation"][0]:
             continue
         texts, y, _ = _val_rows(td, cap, int(cfg["seed"]))
         t0 = time.time()
-        z = head_logits(tm, texts, td.head)
+        z = (
+            head_logits(tm, texts, td.head)
+            if logits_provider is None
+            else logits_provider(name, td, texts)
+        )
         per_ds[name] = (z[:, td.head_index], y, td)
         log(f"validation logits {name}: {len(texts)} rows in {time.time() - t0:.0f}s")
     del tm

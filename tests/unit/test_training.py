@@ -179,3 +179,40 @@ def test_temperature_scaling_reduces_ece_of_overconfident_logits() -> None:
     assert cal.ece(cal.probs_of(z, "single", t), y, "single") < cal.ece(
         cal.probs_of(z, "single"), y, "single"
     )
+
+
+def test_probe_embeds_fits_and_exports_a_servable_artifact(tmp_path: Path) -> None:
+    """The frozen-encoder fallback: shards of pooled vectors -> heads -> artifact that the
+    model engineer's loader serves with the same predictions, batch == one-by-one."""
+    from nlp.models.artifact import load_artifact
+    from training.model import tiny_encoder
+    from training.probe import embed_shard, fit
+    from training.train import load_data
+
+    cfg = tiny_cfg()
+    cfg.update(
+        name="tinyprobe",
+        lora=None,
+        datasets=["tweeteval_emotion", "scamspot"],
+        probe={"weight_decays": [1e-3], "epochs": 30, "train_caps": {"scamspot": 20}},
+        eval={"max_val_rows": 0, "batch_size": 8, "quantization": "fp32"},
+    )
+    train_sets, _ = load_data(cfg, FIX)
+    cfg["_tiny_texts"] = [t for td in train_sets.values() for t in td.splits["train"][0][:200]]
+    feat = tmp_path / "features"
+    feat.mkdir()
+    for shard in range(2):
+        embed_shard(cfg, FIX, shard, 2, feat)
+    art = fit(cfg, FIX, feat, tmp_path / "artifacts")
+    meta = json.loads((art / "model_meta.json").read_text())
+    assert meta["config"]["lora"] is None and set(meta["config"]["heads"]) == {"emotion", "spam"}
+    assert meta["training_run"]["train_rows_per_set"]["scamspot"] == 20
+    base = tiny_encoder(cfg["_tiny_texts"], seed=cfg["seed"])
+    from nlp.models.runtime import RuntimeSettings
+
+    served = load_artifact(art, base=base, settings=RuntimeSettings(quantization="fp32", prefix=""))
+    texts = ["i made $5000 with trader now", "love this post ❤️", "so happy today @user"]
+    together = served.predict(texts)
+    alone = [served.predict([t])[0] for t in texts]
+    for a, b in zip(together, alone, strict=True):
+        assert a["spam"] == pytest.approx(b["spam"], abs=1e-5)
