@@ -107,10 +107,43 @@ def _run_optional(module: str, args: list[str], data_dir: str, timeout: float) -
     return out
 
 
+def render_markdown(report: dict[str, Any]) -> str:
+    """The report as a markdown page: every RESULT with its unit and target, then the notes."""
+    env = report.get("environment", {})
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Measured {env.get('utc', '?')} on {env.get('cpu_count', '?')} CPU cores "
+        f"(load average at start {env.get('loadavg_at_start', '?')}), torch {env.get('torch', '?')}, "
+        f"python {env.get('python', '?')}; data: `{report.get('data_dir', '?')}`. "
+        "Produced by `make bench` (`python -m bench.run`); raw JSON in bench/report.json.",
+        "",
+    ]
+    for name, bench in report.get("benches", {}).items():
+        lines += [f"## {name}", ""]
+        if bench.get("command"):
+            lines += [f"`python -m {bench['command']}`", ""]
+        results = bench.get("results") or {}
+        if results:
+            lines += ["| RESULT | value | unit | target |", "| --- | ---: | --- | --- |"]
+            for key, r in results.items():
+                lines.append(
+                    f"| `{key}` | {r.get('value')} | {r.get('unit', '')} | {r.get('target', '')} |"
+                )
+            lines.append("")
+        for note in bench.get("notes") or []:
+            lines.append(f"- {note}")
+        for skip in bench.get("skipped") or []:
+            lines.append(f"- SKIPPED {skip}")
+        lines.append("")
+    return "\n".join(lines)
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
     p.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     p.add_argument("--report", default="bench/report.json")
+    p.add_argument("--markdown", default=None, help="also write the report as markdown here")
     p.add_argument("--only", default="", help="comma list of: " + ", ".join(BENCHES))
     p.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run, not figures")
     p.add_argument("--timeout", type=float, default=1800.0, help="seconds per benchmark")
@@ -149,6 +182,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             report["benches"][name] = _run_optional(module, extra, args.data_dir, args.timeout)
     write_json(args.report, report)
     print(f"report written to {args.report}")
+    if args.markdown:
+        Path(args.markdown).write_text(render_markdown(report), encoding="utf-8")
+        print(f"markdown written to {args.markdown}")
     return 0
 
 

@@ -123,3 +123,23 @@ def test_run_load_is_bounded_and_counts_errors() -> None:
     assert len(seen) == 20
     assert lr.ok == 16 and lr.errors == {"http_503": 4}
     assert len({b["posts"][0]["id"] for b in seen}) == 20  # type: ignore[index]
+
+
+def test_markdown_report_lists_every_result_and_note() -> None:
+    from bench.run import render_markdown
+
+    md = render_markdown(
+        {
+            "environment": {"utc": "2026-11-26T13:30:00Z", "cpu_count": 2},
+            "benches": {
+                "throughput": {
+                    "command": "bench.throughput --data-dir d",
+                    "results": {"speedup": {"value": 5.1, "unit": "x", "target": ">= 4"}},
+                    "notes": ["random heads"],
+                    "skipped": ["baseline: absent"],
+                }
+            },
+        }
+    )
+    assert "| `speedup` | 5.1 | x | >= 4 |" in md
+    assert "- random heads" in md and "SKIPPED baseline: absent" in md
