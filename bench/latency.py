@@ -71,6 +71,9 @@ class Server:
     port: int = field(default_factory=_free_port)
     proc: subprocess.Popen[bytes] | None = None
     key: str = ""
+    #: "cli" = ``clearpost serve``; "random-heads" = bench/serve_random_heads.py (the same app,
+    #: with the encoder + random heads when no trained artifact is bundled)
+    launcher: str = "cli"
 
     @property
     def url(self) -> str:
@@ -122,8 +125,12 @@ class Server:
         self.create_key()
         t0 = time.perf_counter()
         with self.log_path.open("wb") as log:
+            if self.launcher == "random-heads":
+                cmd = [sys.executable, "-m", "bench.serve_random_heads"]
+            else:
+                cmd = [*_clearpost_cmd(), "serve"]
             self.proc = subprocess.Popen(
-                [*_clearpost_cmd(), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                [*cmd, "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
                 env=self.env(),
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -155,8 +162,9 @@ class Server:
             i += 1
         return pids
 
-    def peak_rss_mb(self) -> float | None:
-        vals = [v for v in (rss_mb(p, "VmHWM") for p in self.pids()) if v is not None]
+    def peak_rss_mb(self, field_name: str = "VmHWM") -> float | None:
+        """Largest VmHWM (peak) -- or VmRSS (now) -- over the server's processes."""
+        vals = [v for v in (rss_mb(p, field_name) for p in self.pids()) if v is not None]
         return max(vals) if vals else None
 
     def log_tail(self, n: int = 1500) -> str:
@@ -293,8 +301,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--batch-requests", type=int, default=12)
     p.add_argument("--batch-clients", type=int, default=2)
     p.add_argument("--paced-rps", type=float, default=0.0, help="also run at this offered load")
-    p.add_argument("--jurisdictions", default="", help="comma list; empty = server default")
+    p.add_argument("--jurisdictions", default="uk,us,fr", help="comma list; empty = server default")
     p.add_argument("--model", default="default", help="server model: default | none")
+    p.add_argument(
+        "--server",
+        choices=("auto", "cli", "random-heads"),
+        default="auto",
+        help="auto: `clearpost serve` when a trained artifact is bundled, else the same app "
+        "with the encoder + random heads (bench/serve_random_heads.py)",
+    )
     p.add_argument("--ready-timeout", type=float, default=300.0)
     p.add_argument("--skip-baseline", action="store_true")
     p.add_argument("--microbatch-max-posts", type=int, default=32)
@@ -351,8 +366,28 @@ def run(argv: Sequence[str] | None = None) -> Results:
         f"{args.duration:.0f}s per scenario, one real post per request, loopback"
     )
     jur = [j for j in args.jurisdictions.split(",") if j] or None
+    launcher = args.server
+    if launcher == "auto":
+        launcher = "cli"
+        if args.model == "default":
+            try:
+                from nlp.models.artifact import default_artifact_dir
+
+                if default_artifact_dir() is None:
+                    launcher = "random-heads"
+            except ImportError:
+                pass
+    if launcher == "random-heads":
+        res.note(
+            "no trained artifact bundled: the server is the same app (create_app + "
+            "build_services) with the encoder and RANDOMLY INITIALISED heads "
+            "(bench/serve_random_heads.py): same compute, meaningless predictions"
+        )
+    else:
+        res.note(f"server: `clearpost serve` (model={args.model})")
 
     on = Server(
+        launcher=launcher,
         model=args.model,
         extra_env={
             "CLEARPOST_MICROBATCH_MAX_POSTS": str(args.microbatch_max_posts),
@@ -399,7 +434,10 @@ def run(argv: Sequence[str] | None = None) -> Results:
         )
         peak = on.peak_rss_mb()
         if peak is not None:
-            res.add("server_rss_mb", peak, "MB", target="<= 1500", source="VmHWM")
+            res.add("server_rss_mb", peak, "MB", target="<= 1500", source="VmHWM (peak)")
+        now = on.peak_rss_mb("VmRSS")
+        if now is not None:
+            res.add("server_rss_now_mb", now, "MB", source="VmRSS after the load")
     except (RuntimeError, TimeoutError, OSError) as exc:
         res.skip("latency (micro-batched server)", f"{exc}")
         return res
@@ -408,7 +446,9 @@ def run(argv: Sequence[str] | None = None) -> Results:
 
     if args.skip_baseline:
         return res
-    off = Server(model=args.model, extra_env={"CLEARPOST_MICROBATCH_MAX_POSTS": "0"})
+    off = Server(
+        launcher=launcher, model=args.model, extra_env={"CLEARPOST_MICROBATCH_MAX_POSTS": "0"}
+    )
     try:
         off.start(args.ready_timeout)
         base = _scenario(off, posts, args, res, "baseline_no_microbatch")
