@@ -143,3 +143,44 @@ def test_markdown_report_lists_every_result_and_note() -> None:
     )
     assert "| `speedup` | 5.1 | x | >= 4 |" in md
     assert "- random heads" in md and "SKIPPED baseline: absent" in md
+
+
+def test_stage_timer_measures_each_part_and_restores_them() -> None:
+    import time as _time
+
+    import nlp.analyzer as analyzer_mod
+    from bench.throughput import StageTimer
+
+    class Part:
+        def pipe(self, posts: list[int]) -> object:
+            return (p for p in posts)
+
+        def predict(self, texts: list[str]) -> list[dict[str, float]]:
+            _time.sleep(0.01)
+            return [{} for _ in texts]
+
+        def audit(self, *a: object, **k: object) -> list[object]:
+            return []
+
+        def per_post(self, *a: object) -> None:
+            return None
+
+    class FakeAnalyzer:
+        def __init__(self) -> None:
+            self.preprocessor, self.model, self.auditor, self.authenticity = (
+                Part(),
+                Part(),
+                Part(),
+                Part(),
+            )
+
+    a = FakeAnalyzer()
+    orig_cross_post = analyzer_mod.apply_cross_post
+    timer = StageTimer(a)
+    assert list(a.preprocessor.pipe([1, 2])) == [1, 2]  # generators still iterate
+    a.model.predict(["x"])
+    timer.restore()
+    assert timer.seconds["encoder"] >= 0.01
+    assert set(timer.seconds) == {"preprocess", "encoder", "rules", "authenticity", "cross_post"}
+    assert "predict" not in vars(a.model)  # instance wrappers removed
+    assert analyzer_mod.apply_cross_post is orig_cross_post
