@@ -204,10 +204,26 @@ def measure_parts(corpus: Corpus, jurisdictions: Sequence[str], res: Results) ->
         res.skip("rules", f"{type(exc).__name__}: {exc}")
 
 
-def measure_encoder(model: Any, texts: Sequence[str], res: Results, name: str) -> float:
-    model.predict(list(texts[:16]))  # warm-up: lazy init, first-call allocations
-    dt, _ = timed(lambda: model.predict(list(texts)))
-    return res.add(name, _rate(len(texts), dt), "posts/s")
+def measure_encoder(
+    model: Any,
+    texts: Sequence[str],
+    res: Results,
+    name: str,
+    chunk: int | None = None,
+    **detail: Any,
+) -> float:
+    """``model.predict`` alone; in calls of ``chunk`` texts (what the Analyzer passes per
+    batch) or all texts in one call (None: the runtime length-sorts the whole corpus)."""
+    texts = list(texts)
+    step = chunk or len(texts)
+    model.predict(texts[:16])  # warm-up: lazy init, first-call allocations
+
+    def run() -> None:
+        for i in range(0, len(texts), step):
+            model.predict(texts[i : i + step])
+
+    dt, _ = timed(run)
+    return res.add(name, _rate(len(texts), dt), "posts/s", **detail)
 
 
 def build_analyzer(model: Any) -> Any:
@@ -347,12 +363,31 @@ def run(argv: Sequence[str] | None = None) -> Results:
     full = enc = None
     if model is not None:
         res.note(f"model: {desc}")
-        enc = measure_encoder(model, corpus.texts, res, "encoder_posts_per_s")
         try:
             analyzer = build_analyzer(model)
-            full = measure_full(analyzer, corpus, jurisdictions, res)
         except ImportError as exc:
             res.skip("full", f"Analyzer unavailable: {exc}")
+            analyzer = None
+        chunk = int(getattr(analyzer, "batch_size", 0) or 0) or None
+        enc = measure_encoder(
+            model,
+            corpus.texts,
+            res,
+            "encoder_posts_per_s",
+            chunk,
+            what=f"predict in calls of {chunk or 'all'} texts, as the Analyzer batches them",
+        )
+        if chunk:
+            measure_encoder(
+                model,
+                corpus.texts,
+                res,
+                "encoder_one_call_posts_per_s",
+                None,
+                what="predict on the whole corpus in one call (length-sorted across all texts)",
+            )
+        if analyzer is not None:
+            full = measure_full(analyzer, corpus, jurisdictions, res)
         for dt in [d for d in args.compare_dtypes.split(",") if d]:
             try:
                 other = build_text_model(dt, Results("scratch"))[0]
