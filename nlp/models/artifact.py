@@ -108,6 +108,7 @@ def save_artifact(
     directory = Path(root) / f"{name}-{version}"
     directory.mkdir(parents=True, exist_ok=True)
     save_file(_adapter_and_heads_state(model), str(directory / WEIGHTS_FILE))
+    (directory / WEIGHTS_FILE).chmod(0o644)  # safetensors writes 0600; the artifact ships
     meta = {
         "format": ARTIFACT_FORMAT,
         "name": name,

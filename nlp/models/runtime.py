@@ -72,7 +72,7 @@ def quantize_encoder(encoder: nn.Module, quantization: Quantization) -> nn.Modul
                 if isinstance(mod, nn.Linear)
                 and (quantization == "int8-full" or not _KEEP_FP32.search(name))
             }
-            return quantize_dynamic(encoder, spec, dtype=torch.qint8)
+            return quantize_dynamic(encoder, spec, dtype=torch.qint8, inplace=True)
     if quantization == "bf16":
         return encoder.to(torch.bfloat16)
     if quantization == "fp32":
