@@ -28,7 +28,9 @@ class Span(BaseModel):
     start: int = Field(ge=0)
     end: int = Field(ge=0)
     text: str
-    label: str = Field(description="What it is: disclosure, ambiguous_disclosure, brand_mention, ...")
+    label: str = Field(
+        description="What it is: disclosure, ambiguous_disclosure, brand_mention, ..."
+    )
     detail: str | None = None
 
 
@@ -45,7 +47,9 @@ class Finding(BaseModel):
     citation: str = ""
     citation_url: str | None = None
     confidence: float = Field(ge=0.0, le=1.0)
-    fix: str | None = Field(default=None, description="Concrete change that would make it compliant.")
+    fix: str | None = Field(
+        default=None, description="Concrete change that would make it compliant."
+    )
     rule_pack: str = Field(description="pack id@version, e.g. uk@2025.1")
 
 
@@ -60,7 +64,9 @@ class CommercialResult(BaseModel):
 
 class ToneResult(BaseModel):
     emotions: dict[str, float] = Field(default_factory=dict, description="label -> probability")
-    sentiment: dict[str, float] = Field(default_factory=dict, description="negative/neutral/positive")
+    sentiment: dict[str, float] = Field(
+        default_factory=dict, description="negative/neutral/positive"
+    )
     sentiment_label: str | None = None
     offensive: float | None = None
 
@@ -109,7 +115,9 @@ class AuthenticityResult(BaseModel):
         default=None, description="Id of a near-duplicate cluster spanning other creators."
     )
     scripted_with: list[str] = Field(default_factory=list, description="post ids in that cluster")
-    scripted_creators: list[str] = Field(default_factory=list, description="creators in that cluster")
+    scripted_creators: list[str] = Field(
+        default_factory=list, description="creators in that cluster"
+    )
     scripted_similarity: float | None = Field(
         default=None, description="highest estimated Jaccard similarity in the cluster"
     )
