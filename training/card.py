@@ -118,17 +118,29 @@ def write_model_card(art_dir: Path) -> Path:
             f"{json.dumps(tr.get('train_rows_per_set'))}."
         ),
         f"- Text prefix `{meta.get('text_prefix')!r}`, max length {meta['max_length']} tokens.",
-        f"- Training config `{cfg.get('config_file', '')}`: seed {cfg['seed']}, split seed {cfg['split_seed']}, "
-        f"batch {cfg['batch_size']}, bf16 autocast {cfg.get('bf16')}, optimiser {json.dumps(cfg['optim'])}, "
-        f"budget {cfg.get('max_minutes')} min, sampling {json.dumps(cfg.get('sampling', {}))}.",
-        f"- Run: {tr.get('steps')} steps in {tr.get('train_minutes')} min of training "
-        f"({tr.get('wall_minutes')} min wall incl. data, calibration, export), "
-        f"{cfg.get('threads') or 'all'} torch thread(s) on 2 CPU cores shared with other jobs; "
-        f"epochs seen per set: {json.dumps({k: v for k, v in (tr.get('epochs_seen') or {}).items()})} "
-        "(0 = less than one pass).",
+        (
+            f"- Training config `{cfg.get('config_file', '')}`: seed {cfg['seed']}, split seed {cfg['split_seed']}, "
+            f"batch {cfg['batch_size']}, bf16 autocast {cfg.get('bf16')}, optimiser {json.dumps(cfg['optim'])}, "
+            f"budget {cfg.get('max_minutes')} min, sampling {json.dumps(cfg.get('sampling', {}))}."
+            if lora
+            else f"- Training config `{cfg.get('config_file', '')}`: seed {cfg['seed']}, split seed "
+            f"{cfg['split_seed']}, probe {json.dumps(cfg.get('probe', {}))}, per-set loss weights "
+            f"{json.dumps((cfg.get('sampling') or {}).get('weights', {}))} (the LoRA keys of the file are unused)."
+        ),
+        (
+            f"- Run: {tr.get('steps')} steps in {tr.get('train_minutes')} min of training "
+            f"({tr.get('wall_minutes')} min wall incl. data, calibration, export), "
+            f"{cfg.get('threads') or 'all'} torch thread(s) on 2 CPU cores shared with other jobs; "
+            f"epochs seen per set: {json.dumps(tr.get('epochs_seen') or {})} (0 = less than one pass)."
+            if lora
+            else f"- Run: embedding {tr.get('embedding_wall_minutes')} min wall (3 shard processes, int8, "
+            f"1 thread each, 2 shared cores), fitting + calibration + export {tr.get('wall_minutes_fit')} min."
+        ),
         f"- Library versions: {json.dumps(meta['library_versions'])}.",
-        f"- Artifact size: weights.safetensors {(art_dir / 'weights.safetensors').stat().st_size / 1e6:.1f} MB.",
+        f"- Artifact size: weights.safetensors {(art_dir / 'weights.safetensors').stat().st_size / 1e3:.0f} kB "
+        "(adapters, if any, + heads; the base weights are rebuilt from their source and hash-checked).",
         "",
+        *([meta["release_notes"], ""] if meta.get("release_notes") else []),
         CAN_CANNOT,
         "## Data (texts never ship; only the sha256 of every file read is recorded in model_meta.json)",
         "| data set | head | trained on | rows | split | licence |",
@@ -195,8 +207,18 @@ def write_model_card(art_dir: Path) -> Path:
         "",
         "## Reproduce",
         "```",
-        f"python -m training.train --config {cfg.get('config_file', 'training/configs/quick.yaml')} "
-        f"--data-dir ../shared/data --max-minutes {cfg.get('max_minutes')}",
+        *(
+            [
+                f"python -m training.train --config {cfg.get('config_file', 'training/configs/quick.yaml')} "
+                f"--data-dir ../shared/data --max-minutes {cfg.get('max_minutes')}"
+            ]
+            if lora
+            else [
+                f"for i in 0 1 2; do python -m training.probe --config {cfg.get('config_file')} "
+                "--shard $i/3 & done; wait",
+                f"python -m training.probe --config {cfg.get('config_file')} --fit",
+            ]
+        ),
         "python -m training.evaluate --task all --split test --data-dir ../shared/data --jobs 4 --update",
         "```",
         "",
