@@ -143,9 +143,13 @@ class Server:
                     raise RuntimeError(
                         f"server exited with {self.proc.returncode}: {self.log_tail()}"
                     )
-                with contextlib.suppress(httpx.HTTPError):
-                    if client.get(self.url + READY_PATH).status_code == 200:
+                with contextlib.suppress(httpx.HTTPError, ValueError):
+                    r = client.get(self.url + READY_PATH)
+                    if r.status_code == 200:
                         return time.perf_counter() - t0
+                    detail = str(r.json().get("detail", ""))
+                    if detail.startswith("load failed"):
+                        raise RuntimeError(f"server {detail}")
                 time.sleep(0.5)
         raise TimeoutError(f"server not ready after {ready_timeout:.0f}s: {self.log_tail()}")
 

@@ -64,7 +64,7 @@ def _run_one(module: str, args: list[str], timeout: float) -> dict[str, Any]:
             data = {"results": {}, "notes": [], "skipped": [f"{module}: no result (rc={rc})"]}
         data["returncode"] = rc
         data["seconds"] = seconds
-        data["command"] = " ".join(cmd[1:-2])
+        data["command"] = " ".join(cmd[2:-2])
         return data
 
 
@@ -100,11 +100,18 @@ def _run_optional(module: str, args: list[str], data_dir: str, timeout: float) -
     out: dict[str, Any] = {
         "results": results,
         "returncode": proc.returncode,
-        "command": " ".join(cmd[1:]),
+        "command": " ".join(cmd[2:]),
     }
     if proc.returncode != 0:
         out["stderr_tail"] = proc.stderr[-1500:]
     return out
+
+
+def _fmt(v: Any) -> str:
+    if not isinstance(v, int | float):
+        return str(v)
+    a = abs(v)
+    return f"{v:.0f}" if a >= 100 else f"{v:.1f}" if a >= 10 else f"{v:.3g}"
 
 
 def render_markdown(report: dict[str, Any]) -> str:
@@ -128,7 +135,8 @@ def render_markdown(report: dict[str, Any]) -> str:
             lines += ["| RESULT | value | unit | target |", "| --- | ---: | --- | --- |"]
             for key, r in results.items():
                 lines.append(
-                    f"| `{key}` | {r.get('value')} | {r.get('unit', '')} | {r.get('target', '')} |"
+                    f"| `{key}` | {_fmt(r.get('value'))} | {r.get('unit', '')} "
+                    f"| {r.get('target', '')} |"
                 )
             lines.append("")
         for note in bench.get("notes") or []:
