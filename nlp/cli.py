@@ -29,7 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
             if exc.name != modname:
                 raise
             continue
-        p = sub.add_parser(name, help=mod.HELP, description=mod.HELP)
+        # argparse %-formats help strings: escape a literal '%' ("80% interval")
+        text = mod.HELP.replace("%", "%%")
+        p = sub.add_parser(name, help=text, description=text)
         mod.add_arguments(p)
         p.set_defaults(_run=mod.run)
     return parser
