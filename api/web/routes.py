@@ -246,7 +246,9 @@ def creator_report(
 @router.get(
     "/v1/reports/cohort",
     tags=["reports"],
-    responses=_responses("The cohort report or the findings export.", READ),
+    responses=_responses(
+        "The cohort report or the findings export (404: the job is not this tenant's).", READ, R404
+    ),
     summary="The tenant's cohort audit report (PDF or HTML) or all findings (CSV or JSON)",
 )
 def cohort_report(
