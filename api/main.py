@@ -85,6 +85,8 @@ def create_app(
         finally:
             if state.runner is not None:
                 state.runner.stop()
+            if state.services is not None and state.services.batcher is not None:
+                await state.services.batcher.aclose()
             engine.dispose()
 
     app = FastAPI(

@@ -52,6 +52,8 @@ class Services:
     rule_packs: Callable[[], list[dict[str, Any]]] = lambda: []
     model_cards: Callable[[], list[dict[str, Any]]] = lambda: []
     model_info: dict[str, str] | None = None
+    #: api.batching.AnalyzeBatcher when micro-batching is on (settings.microbatch_max_posts)
+    batcher: Any = None
 
     def precheck(self, req: CheckRequest, jurisdictions: list[str]) -> CheckPublic:
         """The caption pre-check: the analyzer's findings for a draft post, worst verdict first,
@@ -176,8 +178,18 @@ def build_services(settings: Settings) -> Services:
     analyzer = Analyzer(
         model="default" if settings.model == "default" else None, jurisdictions=tuple(default)
     )
+    batcher = None
+    if settings.microbatch_max_posts > 0:
+        from api.batching import AnalyzeBatcher
+
+        batcher = AnalyzeBatcher(
+            analyzer,
+            max_batch=settings.microbatch_max_posts,
+            max_wait_ms=settings.microbatch_wait_ms,
+        )
     services = Services(
         analyzer=analyzer,
+        batcher=batcher,
         jurisdictions=codes,
         default_jurisdictions=list(default),
         aliases=aliases,

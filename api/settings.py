@@ -57,6 +57,20 @@ class Settings(BaseSettings):
         "this long is taken over (e.g. after kill -9 and restart).",
     )
     job_poll_seconds: float = Field(default=1.0, gt=0, description="Idle worker poll interval.")
+    microbatch_max_posts: int = Field(
+        default=32,
+        ge=0,
+        le=1024,
+        description="Concurrent POST /v1/analyze calls (same jurisdictions) are merged into ONE "
+        "Analyzer call of up to this many posts -- one encoder pass -- run by one worker thread; "
+        "0 = off (each request runs its own Analyzer call in the thread pool).",
+    )
+    microbatch_wait_ms: float = Field(
+        default=2.0,
+        ge=0,
+        le=100,
+        description="How long the oldest queued /v1/analyze call waits for others to join its batch.",
+    )
     load_in_background: bool = Field(
         default=True,
         description="Load the Analyzer in a thread so /healthz answers at once and /readyz says "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import ServicesDep, StateDep, Writer
 from api.errors import WRITE, doc
@@ -18,12 +19,17 @@ router = APIRouter(tags=["analyze"])
     responses=doc(WRITE),
     summary="Analyse posts now (nothing is stored)",
 )
-def analyze(
+async def analyze(
     body: AnalyzeRequest, _p: Writer, services: ServicesDep, state: StateDep
 ) -> AnalysesPublic:
     check_posts(body.posts, state.settings)
     jurisdictions = services.resolve_jurisdictions(body.jurisdictions)
-    analyses = services.analyzer.analyze(body.posts, jurisdictions=jurisdictions)
+    if services.batcher is not None:  # concurrent calls share one encoder pass (api/batching.py)
+        analyses = await services.batcher.analyze(body.posts, jurisdictions)
+    else:
+        analyses = await run_in_threadpool(
+            services.analyzer.analyze, body.posts, jurisdictions=jurisdictions
+        )
     state.metrics.posts_analysed.labels("analyze").inc(len(analyses))
     return AnalysesPublic(data=analyses, count=len(analyses))
 
