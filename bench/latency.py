@@ -316,6 +316,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--ready-timeout", type=float, default=300.0)
     p.add_argument("--skip-baseline", action="store_true")
+    p.add_argument(
+        "--server-threads",
+        type=int,
+        default=0,
+        help="torch/OpenMP threads in the server (OMP_NUM_THREADS); 0 = torch's default",
+    )
     p.add_argument("--microbatch-max-posts", type=int, default=32)
     p.add_argument("--microbatch-wait-ms", type=float, default=2.0)
     return p.parse_args(argv)
@@ -390,10 +396,17 @@ def run(argv: Sequence[str] | None = None) -> Results:
     else:
         res.note(f"server: `clearpost serve` (model={args.model})")
 
+    threads_env = (
+        {"OMP_NUM_THREADS": str(args.server_threads), "MKL_NUM_THREADS": str(args.server_threads)}
+        if args.server_threads
+        else {}
+    )
+    res.note(f"server torch threads: {args.server_threads or 'default (all cores)'}")
     on = Server(
         launcher=launcher,
         model=args.model,
         extra_env={
+            **threads_env,
             "CLEARPOST_MICROBATCH_MAX_POSTS": str(args.microbatch_max_posts),
             "CLEARPOST_MICROBATCH_WAIT_MS": str(args.microbatch_wait_ms),
         },
@@ -451,7 +464,9 @@ def run(argv: Sequence[str] | None = None) -> Results:
     if args.skip_baseline:
         return res
     off = Server(
-        launcher=launcher, model=args.model, extra_env={"CLEARPOST_MICROBATCH_MAX_POSTS": "0"}
+        launcher=launcher,
+        model=args.model,
+        extra_env={**threads_env, "CLEARPOST_MICROBATCH_MAX_POSTS": "0"},
     )
     try:
         off.start(args.ready_timeout)
