@@ -25,12 +25,19 @@ from bench.common import DEFAULT_DATA_DIR, environment, write_json
 BENCHES: dict[str, tuple[str, list[str], list[str]]] = {
     "throughput": (
         "bench.throughput",
-        [],
+        ["--per-source", "100"],
         ["--per-source", "8", "--baseline-posts", "8", "--share-baseline-weights"],
+    ),
+    # the same with one torch thread: on a shared 2-core machine two OpenMP threads stall on
+    # every small op whenever another process holds a core
+    "throughput_1thread": (
+        "bench.throughput",
+        ["--per-source", "100", "--threads", "1", "--skip-baseline"],
+        ["--per-source", "4", "--threads", "1", "--skip-baseline"],
     ),
     "latency": (
         "bench.latency",
-        ["--paced-rps", "50"],
+        ["--server-threads", "1", "--paced-rps", "20", "--requests", "300", "--duration", "40"],
         ["--requests", "40", "--duration", "10", "--warmup", "5", "--batch-requests", "2"],
     ),
 }
@@ -38,10 +45,6 @@ BENCHES: dict[str, tuple[str, list[str], list[str]]] = {
 #: Benchmarks owned by other parts of the project, run when present (module, args).
 OPTIONAL: dict[str, tuple[str, list[str]]] = {
     "rules_throughput": ("bench.rules_throughput", ["--n", "3000", "--jurisdiction", "uk,us,fr"]),
-    "encoder_bench": (
-        "bench.encoder_bench",
-        ["--per-source", "20", "--quants", "fp32,int8,bf16", "--fixed-lengths", "64"],
-    ),
 }
 
 
