@@ -243,10 +243,10 @@ class Analyzer:
         auth = self.authenticity.per_post(
             post, out or None, [o or {} for o in comment_outs] if comment_outs is not None else None
         )
-        norm = getattr(pre, "norm", None)
+        norm: Any = getattr(pre, "norm", None)
         notes: list[str] = (
             norm.notes()
-            if hasattr(norm, "notes")
+            if norm is not None and hasattr(norm, "notes")
             else [f"removed {name} at offset {off}" for off, name in getattr(norm, "removed", [])]
         )
         posted = post.posted_at.isoformat() if post.posted_at else None
