@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.security import Role
 from nlp.posts import Platform, Post, PostFormat
-from nlp.results import CommercialResult, Finding, PostAnalysis
+from nlp.results import CommercialResult, CreatorTrust, Finding, PostAnalysis
 
 JurisdictionList = list[str]
 
@@ -241,6 +241,18 @@ class CreatorPublic(_Documented):
     interval: tuple[float, float]
     n_posts: int
     flags: list[str] = Field(default_factory=list)
+
+    @classmethod
+    def from_trust(cls, c: CreatorTrust) -> CreatorPublic:
+        return cls(
+            creator=c.creator,
+            platform=c.platform,
+            score=c.score,
+            band=c.band,
+            interval=c.interval,
+            n_posts=c.n_posts,
+            flags=c.flags,
+        )
 
 
 class CreatorsPublic(_Documented):

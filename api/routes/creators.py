@@ -88,18 +88,7 @@ def list_creators(
     scored.sort(key=keyfn, reverse=order == "desc")  # type: ignore[arg-type]
     page = scored[offset : offset + limit]
     return CreatorsPublic(
-        data=[
-            CreatorPublic(
-                creator=c.creator,
-                platform=c.platform,
-                score=c.score,
-                band=c.band,
-                interval=c.interval,
-                n_posts=c.n_posts,
-                flags=c.flags,
-            )
-            for c in page
-        ],
+        data=[CreatorPublic.from_trust(c) for c in page],
         count=len(scored),
     )
 

@@ -269,18 +269,7 @@ def job_creators(
     scored = services.score_creators(analyses, profile=job.profile) if analyses else []
     scored.sort(key=lambda c: (c.score, c.creator))
     return CreatorsPublic(
-        data=[
-            CreatorPublic(
-                creator=c.creator,
-                platform=c.platform,
-                score=c.score,
-                band=c.band,
-                interval=c.interval,
-                n_posts=c.n_posts,
-                flags=c.flags,
-            )
-            for c in scored
-        ],
+        data=[CreatorPublic.from_trust(c) for c in scored],
         count=len(scored),
     )
 
