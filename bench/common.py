@@ -8,7 +8,7 @@ import os
 import platform
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,3 +102,17 @@ def write_json(path: str | Path, payload: dict[str, Any]) -> None:
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     p.write_text(json.dumps(payload, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def bench_main(run: Callable[[list[str]], Results], argv: Sequence[str] | None = None) -> int:
+    """Shared entry point: ``--json PATH`` writes the results, the rest goes to ``run``."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    json_out = None
+    if "--json" in args:
+        i = args.index("--json")
+        json_out = args[i + 1]
+        del args[i : i + 2]
+    res = run(args)
+    if json_out:
+        write_json(json_out, res.as_dict())
+    return 0

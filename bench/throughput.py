@@ -26,11 +26,11 @@ from typing import Any
 from bench.common import (
     DEFAULT_DATA_DIR,
     Results,
+    bench_main,
     environment,
     rss_mb,
     set_threads,
     timed,
-    write_json,
 )
 from bench.corpus import Corpus, CorpusMissing, load_corpus
 
@@ -427,16 +427,7 @@ def run(argv: Sequence[str] | None = None) -> Results:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    json_out = None
-    if "--json" in argv:
-        i = argv.index("--json")
-        json_out = argv[i + 1]
-        del argv[i : i + 2]
-    res = run(argv)
-    if json_out:
-        write_json(json_out, res.as_dict())
-    return 0
+    return bench_main(run, argv)
 
 
 if __name__ == "__main__":
