@@ -175,9 +175,18 @@ def build_services(settings: Settings) -> Services:
         if settings.default_jurisdictions
         else codes
     )
-    analyzer = Analyzer(
-        model="default" if settings.model == "default" else None, jurisdictions=tuple(default)
-    )
+    model: Any = None
+    if settings.model == "default":
+        from nlp.analyzer import load_model
+
+        model = load_model(
+            overrides={
+                "quantization": settings.model_precision,
+                "batch_invariant": settings.model_batch_invariant,
+                "num_threads": settings.model_threads,
+            }
+        )
+    analyzer = Analyzer(model=model, jurisdictions=tuple(default))
     batcher = None
     if settings.microbatch_max_posts > 0:
         from api.batching import AnalyzeBatcher

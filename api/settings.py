@@ -32,6 +32,21 @@ class Settings(BaseSettings):
     model: Literal["default", "none"] = Field(
         default="default", description="'default' loads the bundled model; 'none' = rules only."
     )
+    model_precision: Literal["auto", "int8", "bf16", "fp32"] = Field(
+        default="auto",
+        description="Encoder precision: 'auto' = bf16 on a CPU with native bf16 (AMX/AVX512-BF16), "
+        "else dynamic int8. Part of the model identity stored with every finding.",
+    )
+    model_batch_invariant: bool = Field(
+        default=True,
+        description="Encode each text alone (unpadded) so its findings never depend on the posts "
+        "it was batched with: re-analysing a post gives byte-identical findings. false = padded "
+        "length-sorted batches: faster on short texts, probabilities move in the last digits "
+        "with the batch.",
+    )
+    model_threads: int | None = Field(
+        default=None, ge=1, description="torch intra-op threads for the encoder (default: torch's)."
+    )
     max_posts_per_sync: int = Field(
         default=100, ge=1, description="Posts per /v1/analyze or /v1/posts call."
     )

@@ -58,13 +58,20 @@ def baseline_tasks() -> dict[str, int]:
 # ------------------------------------------------------------------------------------ the model
 
 
-def build_text_model(dtype: str | None, res: Results) -> tuple[Any, str]:
+def build_text_model(
+    dtype: str | None, res: Results, batch_invariant: bool | None = None
+) -> tuple[Any, str]:
     """The serving model: the trained artifact when exported, else the same encoder with
     randomly initialised heads (identical compute; predictions meaningless). Returns
     (model, description)."""
     from nlp.models.runtime import EncoderTextModel, RuntimeSettings
 
-    settings = RuntimeSettings(quantization=dtype) if dtype else RuntimeSettings()  # type: ignore[arg-type]
+    kw: dict[str, Any] = {}
+    if dtype:
+        kw["quantization"] = dtype
+    if batch_invariant is not None:
+        kw["batch_invariant"] = batch_invariant
+    settings = RuntimeSettings(**kw)
     model = None
     try:
         from nlp.models.artifact import load_default_model
@@ -330,7 +337,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--per-source", type=int, default=200, help="posts sampled per data source")
     p.add_argument("--baseline-posts", type=int, default=64, help="posts timed for the baseline")
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
-    p.add_argument("--dtype", default=None, help="int8 | bf16 | fp32 (default: the runtime's)")
+    p.add_argument(
+        "--dtype", default=None, help="auto | int8 | bf16 | fp32 (default: the runtime's, auto)"
+    )
+    p.add_argument(
+        "--batching",
+        choices=["invariant", "padded"],
+        default=None,
+        help="the full path's encoder batching (default: the runtime's, invariant); the other "
+        "one is timed encoder-only as encoder_<mode>_posts_per_s",
+    )
     p.add_argument(
         "--compare-dtypes", default="", help="also time encoder-only with these, e.g. int8,bf16"
     )
@@ -357,7 +373,8 @@ def run(argv: Sequence[str] | None = None) -> Results:
     measure_parts(corpus, jurisdictions, res)
 
     try:
-        model, desc = build_text_model(args.dtype, res)
+        inv = None if args.batching is None else args.batching == "invariant"
+        model, desc = build_text_model(args.dtype, res, inv)
     except ImportError as exc:
         res.skip("encoder/full", f"model runtime unavailable: {exc}")
         model, desc = None, ""
@@ -389,6 +406,18 @@ def run(argv: Sequence[str] | None = None) -> Results:
             )
         if analyzer is not None:
             full = measure_full(analyzer, corpus, jurisdictions, res)
+        used_inv = bool(getattr(getattr(model, "settings", None), "batch_invariant", False))
+        other_mode = "padded" if used_inv else "invariant"
+        try:
+            other = build_text_model(args.dtype, Results("scratch"), not used_inv)[0]
+            measure_encoder(
+                other, corpus.texts, res, f"encoder_{other_mode}_posts_per_s", chunk,
+                what=f"encoder-only with {other_mode} batching (the full path uses "
+                f"{'invariant' if used_inv else 'padded'})",
+            )  # fmt: skip
+            del other
+        except (TypeError, ValueError) as exc:
+            res.skip(f"encoder {other_mode}", str(exc))
         for dt in [d for d in args.compare_dtypes.split(",") if d]:
             try:
                 other = build_text_model(dt, Results("scratch"))[0]

@@ -105,7 +105,7 @@ class Analyzer:
             auditor = DisclosureAuditor()
         self.preprocessor = preprocessor
         self.auditor = auditor
-        self.model: TextModel | None = _load_model() if model == "default" else model  # type: ignore[assignment]
+        self.model: TextModel | None = load_model() if model == "default" else model  # type: ignore[assignment]
         if self.model is not None and not hasattr(self.model, "predict"):
             raise ConfigError(f"model {self.model!r} has no predict(texts) method", code="E503")
         self.authenticity = authenticity or AuthenticitySignal(self.config)
@@ -289,7 +289,9 @@ class Analyzer:
 
 
 # ---------------------------------------------------------------------- helpers
-def _load_model() -> TextModel | None:
+def load_model(overrides: Mapping[str, Any] | None = None) -> TextModel | None:
+    """The bundled model (None = rules only, when the model code or torch is absent);
+    ``overrides`` change its RuntimeSettings (quantization, batch_invariant, num_threads)."""
     try:
         from nlp.models.artifact import load_default_model
     except ModuleNotFoundError as exc:
@@ -297,7 +299,7 @@ def _load_model() -> TextModel | None:
             raise
         log.warning("nlp.models.artifact is absent: analysing with rules only")
         return None
-    return load_default_model()
+    return load_default_model(overrides=overrides)
 
 
 def _norm_text(pre: Any, post: Post) -> str:

