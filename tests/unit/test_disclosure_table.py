@@ -49,6 +49,37 @@ LONG = (
 # (pack, caption, verdict, reasons that must be present, extra Post fields)
 CASES: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
     # --- United Kingdom (EN)
+    # describing the tie is not the 'Ad' label the ASA asks for (pack 2025.2)
+    (
+        "uk",
+        "Shop my look via the link in bio (affiliate links) @asos",
+        "inadequate",
+        {"ambiguous_wording"},
+        {},
+    ),
+    (
+        "uk",
+        "Big thanks to @audible for sponsoring today's video! Try it free",
+        "inadequate",
+        {"ambiguous_wording"},
+        {},
+    ),
+    # --- United States: a plain statement of the connection is a disclosure (FTC Disclosures 101)
+    (
+        "us",
+        "Big thanks to @audible for sponsoring today's video! Try it free",
+        "compliant",
+        set(),
+        {},
+    ),
+    (
+        "us",
+        "My favourite jeans from @levis (I earn a commission on purchases through these links)",
+        "compliant",
+        set(),
+        {},
+    ),
+    ("us", "Shop my look, affiliate links below @asos", "needs_review", {"ambiguous_wording"}, {}),
     (
         "uk",
         "#ad Loving my new trainers from @nike, use code SAM10 for 10% off",
