@@ -42,6 +42,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--batch-size", type=int, default=None, help="posts per model batch")
     parser.add_argument(
+        "--num-actors",
+        type=int,
+        default=None,
+        help="--engine ray: model-holding worker actors (default: the cluster's CPUs // 2)",
+    )
+    parser.add_argument(
         "--progress",
         choices=("auto", "on", "off"),
         default="auto",
@@ -105,8 +111,11 @@ def analyze_posts(
 def run(args: argparse.Namespace) -> int:
     from nlp.errors import InputError
 
-    if args.input != "-" and not Path(args.input).exists():
+    remote = "://" in args.input  # s3://, gs://, hdfs://: the engine reads it, not this process
+    if args.input != "-" and not remote and not Path(args.input).exists():
         raise InputError(f"input file {args.input} does not exist", code="E102")
+    if args.num_actors is not None and args.engine != "ray":
+        raise InputError("--num-actors needs --engine ray", code="E103")
     if args.engine == "ray":
         from nlp.engines.ray_engine import run_ray
 
@@ -116,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
             jurisdictions=[j for j in args.jurisdiction.split(",") if j.strip()],
             model=None if args.no_model else "default",
             batch_size=args.batch_size or 256,
+            num_actors=args.num_actors,
         )
         print(f"analyzed {summary.n_posts} posts -> {summary.output_path}", file=sys.stderr)
         return 0

@@ -122,3 +122,28 @@ def test_ray_engine_rejects_bad_input_before_starting_ray(tmp_path: Path) -> Non
     _frame(POSTS[:1]).to_parquet(pq_file, index=False)
     with pytest.raises(UnknownJurisdictionError):
         run_ray(pq_file, tmp_path / "out", ["xx"], model="none")
+
+
+def test_cli_passes_num_actors_and_remote_paths_to_the_ray_engine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from nlp import cli
+    from nlp.engines import ray_engine
+
+    seen: dict[str, object] = {}
+
+    def fake_run_ray(input_path: str, output: str, **kw: object) -> object:
+        seen.update(kw, input=input_path, output=output)
+        return type("S", (), {"n_posts": 0, "output_path": output})()
+
+    monkeypatch.setattr(ray_engine, "run_ray", fake_run_ray)
+    # a remote URL is the engine's to read: no local "does not exist" check on it
+    argv = ["analyze", "s3://bucket/posts/", "-o", "s3://bucket/out/", "--engine", "ray"]
+    assert cli.main([*argv, "--num-actors", "3", "--no-model"]) == 0
+    assert seen["input"] == "s3://bucket/posts/" and seen["num_actors"] == 3
+    assert seen["model"] is None
+    capsys.readouterr()
+    assert cli.main(["analyze", str(tmp_path / "missing.parquet"), "--engine", "ray"]) == 1
+    assert "does not exist" in capsys.readouterr().err
+    assert cli.main(["analyze", str(tmp_path), "--num-actors", "2"]) == 1
+    assert "--num-actors needs --engine ray" in capsys.readouterr().err
