@@ -952,13 +952,31 @@ def _pdf_fonts() -> tuple[str, str, frozenset[int] | None]:
     return "Helvetica", "Helvetica-Bold", None
 
 
+# joiners, variation selectors and skin-tone modifiers: parts of an emoji, not characters to name
+_EMOJI_GLUE = frozenset([0x200D, 0xFE0E, 0xFE0F, *range(0x1F3FB, 0x1F400)])
+
+
 def pdf_safe(text: str) -> str:
-    """Characters the PDF font cannot draw (emoji, some scripts) become U+25A1 '□' (or '?')."""
+    """Characters the PDF font cannot draw: an emoji or symbol becomes its Unicode name in
+    brackets ('😍' -> '[smiling face with heart-shaped eyes]', so a reader of the report still
+    sees what the caption said), glue characters inside emoji sequences are dropped, anything
+    else becomes U+25A1 '□' (or '?')."""
+    import unicodedata
+
     _, _, cov = _pdf_fonts()
-    if cov is None:
-        return "".join(c if ord(c) < 256 else "?" for c in text)
-    box = "\u25a1" if 0x25A1 in cov else "?"
-    return "".join(c if (ord(c) in cov or c in "\n\t") else box for c in text)
+    box = "\u25a1" if cov is not None and 0x25A1 in cov else "?"
+    out: list[str] = []
+    for c in text:
+        o = ord(c)
+        if c in "\n\t" or (o in cov if cov is not None else o < 256):
+            out.append(c)
+        elif o in _EMOJI_GLUE:
+            continue
+        elif unicodedata.category(c) == "So" and unicodedata.name(c, ""):
+            out.append(f"[{unicodedata.name(c).lower()}]")
+        else:
+            out.append(box)
+    return "".join(out)
 
 
 def _x(text: object) -> str:

@@ -227,3 +227,14 @@ def test_charts_are_accessible_svg(sample: dict) -> None:
     assert "<svg" in str(R.tone_chart_svg(sample["analyses"]))
     assert "tier median" in str(R.engagement_chart_svg(sample["analyses"]))
     assert "No dated posts" in str(R.tone_chart_svg([]))
+
+
+def test_pdf_text_names_symbols_the_font_cannot_draw(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a font covering ASCII/Latin-1 and the box only, as on a machine with no DejaVu
+    cov = frozenset([*range(32, 256), 0x25A1])
+    monkeypatch.setattr(R, "_pdf_fonts", lambda: ("Helvetica", "Helvetica-Bold", cov))
+    got = R.pdf_safe("Love it 😍✨ run 🏃\u200d\u2640\ufe0f 👍🏽 漢 café\n#ad")
+    assert got == (
+        "Love it [smiling face with heart-shaped eyes][sparkles] run [runner][female sign] "
+        "[thumbs up sign] □ café\n#ad"
+    )
