@@ -86,6 +86,13 @@ class Settings(BaseSettings):
         le=100,
         description="How long the oldest queued /v1/analyze call waits for others to join its batch.",
     )
+    metrics_token: str | None = Field(
+        default=None,
+        description="When set, GET /metrics answers only `Authorization: Bearer <token>` "
+        "(Prometheus scrape config `authorization: {credentials: ...}`); unset = open, for a "
+        "service reachable only from inside its network. The metrics hold counts per route, "
+        "status and job state, never tenant names or content.",
+    )
     load_in_background: bool = Field(
         default=True,
         description="Load the Analyzer in a thread so /healthz answers at once and /readyz says "

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import hmac
+
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from api.deps import StateDep
-from api.errors import Error
+from api.errors import R401, ApiError, Error
 from api.schemas import Health, Ready
 
 router = APIRouter(tags=["health"])
@@ -51,9 +53,23 @@ def readyz(state: StateDep) -> Response:
             "content": {"text/plain": {"schema": {"type": "string"}}},
             "description": "Prometheus text format",
         },
+        **R401,
         500: {"model": Error},
     },
     summary="Prometheus metrics: requests, latencies, posts analysed, job states",
+    description="Open unless CLEARPOST_METRICS_TOKEN is set; then `Authorization: Bearer "
+    "<that token>` is required (not an API key: the scraper is not a tenant).",
 )
-def metrics(state: StateDep) -> Response:
+def metrics(state: StateDep, request: Request) -> Response:
+    want = state.settings.metrics_token
+    if want:
+        got = request.headers.get("authorization", "")
+        token = got[7:].strip() if got[:7].lower() == "bearer " else ""
+        if not hmac.compare_digest(token.encode(), want.encode()):
+            raise ApiError(
+                401,
+                "unauthorized",
+                "GET /metrics needs `Authorization: Bearer <CLEARPOST_METRICS_TOKEN>`",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
     return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

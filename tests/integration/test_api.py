@@ -52,6 +52,20 @@ def test_health_readyz_and_metrics(api: Api) -> None:
     assert 'clearpost_jobs{state="queued"}' in text
 
 
+def test_metrics_token_guards_metrics_only(make_api: Any) -> None:
+    with make_api(metrics_token="s3cret-scraper") as api:
+        r = api.client.get("/metrics")
+        assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
+        assert "CLEARPOST_METRICS_TOKEN" in r.json()["error"]["message"]
+        # a tenant's API key is not the scraper's token
+        assert api.client.get("/metrics", headers=api.key("acme")).status_code == 401
+        bad = {"Authorization": "Bearer s3cret-scrapeR"}
+        assert api.client.get("/metrics", headers=bad).status_code == 401
+        ok = api.client.get("/metrics", headers={"Authorization": "Bearer s3cret-scraper"})
+        assert ok.status_code == 200 and "clearpost_http_requests_total" in ok.text
+        assert api.client.get("/healthz").status_code == 200
+
+
 def test_readyz_503_until_models_loaded(tmp_path: Any) -> None:
     gate = threading.Event()
 
