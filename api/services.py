@@ -184,6 +184,7 @@ def build_services(settings: Settings) -> Services:
                 "quantization": settings.model_precision,
                 "batch_invariant": settings.model_batch_invariant,
                 "num_threads": settings.model_threads,
+                "encoder_workers": settings.model_encoder_workers,
             }
         )
     analyzer = Analyzer(model=model, jurisdictions=tuple(default))

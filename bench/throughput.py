@@ -59,7 +59,7 @@ def baseline_tasks() -> dict[str, int]:
 
 
 def build_text_model(
-    dtype: str | None, res: Results, batch_invariant: bool | None = None
+    dtype: str | None, res: Results, batch_invariant: bool | None = None, workers: int = 1
 ) -> tuple[Any, str]:
     """The serving model: the trained artifact when exported, else the same encoder with
     randomly initialised heads (identical compute; predictions meaningless). Returns
@@ -71,6 +71,8 @@ def build_text_model(
         kw["quantization"] = dtype
     if batch_invariant is not None:
         kw["batch_invariant"] = batch_invariant
+    if workers > 1 and batch_invariant is not False:
+        kw["encoder_workers"] = workers
     settings = RuntimeSettings(**kw)
     model = None
     try:
@@ -348,6 +350,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "one is timed encoder-only as encoder_<mode>_posts_per_s",
     )
     p.add_argument(
+        "--encoder-workers",
+        type=int,
+        default=1,
+        help="batch-invariant: windows encoded by N threads with one torch thread each",
+    )
+    p.add_argument(
         "--compare-dtypes", default="", help="also time encoder-only with these, e.g. int8,bf16"
     )
     p.add_argument("--jurisdictions", default="uk,us,fr")
@@ -374,7 +382,7 @@ def run(argv: Sequence[str] | None = None) -> Results:
 
     try:
         inv = None if args.batching is None else args.batching == "invariant"
-        model, desc = build_text_model(args.dtype, res, inv)
+        model, desc = build_text_model(args.dtype, res, inv, args.encoder_workers)
     except ImportError as exc:
         res.skip("encoder/full", f"model runtime unavailable: {exc}")
         model, desc = None, ""
@@ -406,6 +414,9 @@ def run(argv: Sequence[str] | None = None) -> Results:
             )
         if analyzer is not None:
             full = measure_full(analyzer, corpus, jurisdictions, res)
+        import torch
+
+        torch.set_num_threads(threads)  # encoder workers set it to 1 for their own model
         used_inv = bool(getattr(getattr(model, "settings", None), "batch_invariant", False))
         other_mode = "padded" if used_inv else "invariant"
         try:

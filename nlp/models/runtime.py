@@ -79,6 +79,10 @@ class RuntimeSettings:
     batch_size: int = 32
     prefix: str = QUERY_PREFIX
     batch_invariant: bool = True
+    # batch-invariant only: windows encoded concurrently by this many threads, each running
+    # torch with ONE intra-op thread (small single-window matrices parallelise poorly inside an
+    # op; two windows at once keep two cores busy). Sets torch's global thread count to 1.
+    encoder_workers: int = 1
 
 
 def merge_lora(encoder: nn.Module) -> nn.Module:
@@ -127,7 +131,17 @@ class EncoderTextModel:
         calibration: Mapping[str, float] | None = None,
         settings: RuntimeSettings = RuntimeSettings(),  # noqa: B008 (frozen dataclass)
     ) -> None:
-        if settings.num_threads:
+        if settings.encoder_workers < 1:
+            raise ValueError(f"encoder_workers must be >= 1, not {settings.encoder_workers}")
+        self._pool: Any = None
+        if settings.batch_invariant and settings.encoder_workers > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            torch.set_num_threads(1)
+            self._pool = ThreadPoolExecutor(
+                settings.encoder_workers, thread_name_prefix="clearpost-encoder"
+            )
+        elif settings.num_threads:
             torch.set_num_threads(int(settings.num_threads))
         self.settings = settings
         self.encoder = quantize_encoder(encoder, settings.quantization)
@@ -138,6 +152,9 @@ class EncoderTextModel:
         self._info = {k: str(v) for k, v in info.items()}
         self._info["quantization"] = resolve_quantization(settings.quantization)
         self._info["batching"] = "invariant" if settings.batch_invariant else "padded"
+        if self._pool is not None:
+            # one torch thread per window in every worker: part of what makes the bytes
+            self._info["threads_per_window"] = "1"
         self._pad_id = int(tokenizer.pad_token_id)
         self._bos_id = int(
             tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.cls_token_id
@@ -269,6 +286,22 @@ class EncoderTextModel:
                 weight.append(max(len(chunk), 1))
         return windows, owner, weight
 
+    def _encode_batch(self, windows: list[list[int]], idx: list[int]) -> torch.Tensor:
+        """Mean-pooled float32 vectors of the windows ``idx`` (one padded forward)."""
+        width = max(len(windows[j]) for j in idx)
+        ids = torch.full((len(idx), width), self._pad_id, dtype=torch.long)
+        mask = torch.zeros((len(idx), width), dtype=torch.long)
+        for r, j in enumerate(idx):
+            w = windows[j]
+            ids[r, : len(w)] = torch.tensor(w, dtype=torch.long)
+            mask[r, : len(w)] = 1
+        with torch.inference_mode():
+            out = self.encoder(input_ids=ids, attention_mask=mask)
+            h = out.last_hidden_state if hasattr(out, "last_hidden_state") else out[0]
+            h = h.float()  # pool in float32 whatever the encoder's dtype
+            mk = mask.unsqueeze(-1).to(h.dtype)
+            return (h * mk).sum(1) / mk.sum(1).clamp(min=1)
+
     def _pooled(self, texts: Sequence[str]) -> torch.Tensor:
         """(n, hidden) float32 mean-pooled vectors, windows averaged by token count."""
         windows, owner, weight = self._windows(texts)
@@ -276,22 +309,15 @@ class EncoderTextModel:
         win_vecs = torch.zeros((len(windows), hidden), dtype=torch.float32)
         order = sorted(range(len(windows)), key=lambda j: len(windows[j]))
         bs = 1 if self.settings.batch_invariant else self.settings.batch_size
-        with torch.inference_mode():
-            for a in range(0, len(order), bs):
-                idx = order[a : a + bs]
-                width = max(len(windows[j]) for j in idx)
-                ids = torch.full((len(idx), width), self._pad_id, dtype=torch.long)
-                mask = torch.zeros((len(idx), width), dtype=torch.long)
-                for r, j in enumerate(idx):
-                    w = windows[j]
-                    ids[r, : len(w)] = torch.tensor(w, dtype=torch.long)
-                    mask[r, : len(w)] = 1
-                out = self.encoder(input_ids=ids, attention_mask=mask)
-                h = out.last_hidden_state if hasattr(out, "last_hidden_state") else out[0]
-                h = h.float()  # pool in float32 whatever the encoder's dtype
-                mk = mask.unsqueeze(-1).to(h.dtype)
-                vec = (h * mk).sum(1) / mk.sum(1).clamp(min=1)
-                win_vecs[idx] = vec.float()
+        batches = [order[a : a + bs] for a in range(0, len(order), bs)]
+        if self._pool is not None and len(batches) > 1:
+            # longest first, so the workers finish together
+            vecs = list(self._pool.map(lambda idx: self._encode_batch(windows, idx), batches[::-1]))
+            batches = batches[::-1]
+        else:
+            vecs = [self._encode_batch(windows, idx) for idx in batches]
+        for idx, vec in zip(batches, vecs, strict=True):
+            win_vecs[idx] = vec
         wt = torch.tensor(weight, dtype=torch.float32).unsqueeze(-1)
         own = torch.tensor(owner, dtype=torch.long)
         pooled = torch.zeros((len(texts), hidden), dtype=torch.float32)

@@ -283,6 +283,26 @@ def test_runtime_batch_invariant_outputs_ignore_batch_mates(
     np.testing.assert_array_equal(rt.encode([target])[0], rt.encode([long, target])[1])
 
 
+def test_runtime_parallel_window_workers_give_the_same_bytes(trained: MultiTaskModel) -> None:
+    threads = torch.get_num_threads()
+    texts = [" ".join(t for t, _ in EXAMPLES), *(t for t, _ in EXAMPLES)]
+    try:
+        one = EncoderTextModel.from_multitask(
+            trained, settings=RuntimeSettings(quantization="bf16", max_length=12, num_threads=1)
+        )
+        two = EncoderTextModel.from_multitask(
+            trained,
+            settings=RuntimeSettings(quantization="bf16", max_length=12, encoder_workers=2),
+        )
+        assert torch.get_num_threads() == 1 and two.info["threads_per_window"] == "1"
+        assert two.predict(texts) == one.predict(texts)
+        assert two.predict(texts[3:4])[0] == one.predict(texts)[3]
+        with pytest.raises(ValueError, match="encoder_workers"):
+            EncoderTextModel.from_multitask(trained, settings=RuntimeSettings(encoder_workers=0))
+    finally:
+        torch.set_num_threads(threads)
+
+
 def test_runtime_auto_precision_follows_the_cpu(
     trained: MultiTaskModel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
