@@ -972,8 +972,8 @@ def pdf_safe(text: str) -> str:
             out.append(c)
         elif o in _EMOJI_GLUE:
             continue
-        elif unicodedata.category(c) == "So" and unicodedata.name(c, ""):
-            out.append(f"[{unicodedata.name(c).lower()}]")
+        elif unicodedata.category(c) == "So" and (name := unicodedata.name(c, None)):
+            out.append(f"[{name.lower()}]")
         else:
             out.append(box)
     return "".join(out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
@@ -45,17 +46,20 @@ def readyz(state: StateDep) -> Response:
     return JSONResponse(Ready(ready=True, detail="ready", jobs_workers=workers).model_dump())
 
 
+_METRICS_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {"text/plain": {"schema": {"type": "string"}}},
+        "description": "Prometheus text format",
+    },
+    500: {"model": Error},
+}
+_METRICS_RESPONSES.update(R401)
+
+
 @router.get(
     "/metrics",
     response_class=Response,
-    responses={
-        200: {
-            "content": {"text/plain": {"schema": {"type": "string"}}},
-            "description": "Prometheus text format",
-        },
-        **R401,
-        500: {"model": Error},
-    },
+    responses=_METRICS_RESPONSES,
     summary="Prometheus metrics: requests, latencies, posts analysed, job states",
     description="Open unless CLEARPOST_METRICS_TOKEN is set; then `Authorization: Bearer "
     "<that token>` is required (not an API key: the scraper is not a tenant).",
