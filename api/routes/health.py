@@ -51,9 +51,9 @@ _METRICS_RESPONSES: dict[int | str, dict[str, Any]] = {
         "content": {"text/plain": {"schema": {"type": "string"}}},
         "description": "Prometheus text format",
     },
+    401: R401[401],
     500: {"model": Error},
 }
-_METRICS_RESPONSES.update(R401)
 
 
 @router.get(
