@@ -64,6 +64,21 @@ CASES: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
         {"ambiguous_wording"},
         {},
     ),
+    # --- Spain: '#publi' is an attempt the 2025 code no longer lists (pack 2025.2)
+    (
+        "es",
+        "#publi Mi nuevo perfume de @carolinaherrera, código ANA10",
+        "needs_review",
+        {"ambiguous_wording"},
+        {},
+    ),
+    (
+        "es",
+        "Mi nuevo perfume de @carolinaherrera, código ANA10 para un 10% #publi",
+        "inadequate",
+        {"ambiguous_wording", "not_first_line"},
+        {},
+    ),
     # --- United States: a plain statement of the connection is a disclosure (FTC Disclosures 101)
     (
         "us",
