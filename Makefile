@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help venv serve test test-fast lint format train train-full evaluate bench clean
+.PHONY: help venv serve test test-fast lint format train train-standard train-full evaluate bench clean
 
 help: ## show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*?## "}{printf "  make %-12s %s\n", $$1, $$2}'
@@ -48,6 +48,9 @@ format: $(STAMP) ## apply ruff formatting and fixes
 
 train: $(STAMP) ## quick training profile (< 30 min on 2 cores) -> artifact under nlp/models/artifacts
 	$(BIN)/python -m training.train --config training/configs/quick.yaml --data-dir $(DATA_DIR)
+
+train-standard: $(STAMP) ## the bundled release's recipe (~1.5 h on 2 quiet cores; resumable)
+	$(BIN)/python -m training.train --config training/configs/standard.yaml --data-dir $(DATA_DIR)
 
 train-full: $(STAMP) ## full training profile (hours on CPU; use a GPU when you have one)
 	$(BIN)/python -m training.train --config training/configs/full.yaml --data-dir $(DATA_DIR)
