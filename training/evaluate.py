@@ -96,7 +96,7 @@ class Evaluator:
         self.meta = read_meta(self.art_dir)
         self.base = base
         self.model = model or load_artifact(
-            self.art_dir, settings=runtime_settings(self.meta, quantization), base=base
+            self.art_dir, settings=runtime_settings(self.meta, quantization), base=self._base()
         )
         self.cfg = dict(self.meta["training"])
         self.train_sets, self.eval_sets = load_data(self.cfg, data_dir)
@@ -135,6 +135,13 @@ class Evaluator:
                 flush=True,
             )
         return self._cache[key], y, td
+
+    def _base(self) -> Any:
+        """A private copy of the given base: loading merges LoRA into it and casts or quantises
+        it in place, so two models must never share one (None = each loads its own)."""
+        import copy
+
+        return copy.deepcopy(self.base) if self.base is not None else None
 
     def temperature(self, td: TaskData) -> float:
         from training.train import VIEW_OF
@@ -293,11 +300,11 @@ class Evaluator:
 
         served = self.model.info.get("quantization", "served")
         models = {"fp32": load_artifact(
-            self.art_dir, settings=runtime_settings(self.meta, "fp32"), base=self.base
+            self.art_dir, settings=runtime_settings(self.meta, "fp32"), base=self._base()
         )}  # fmt: skip
         if served != "int8":
             models["int8"] = load_artifact(
-                self.art_dir, settings=runtime_settings(self.meta, "int8"), base=self.base
+                self.art_dir, settings=runtime_settings(self.meta, "int8"), base=self._base()
             )
         for name in ("tweeteval_emotion", "xlmt_sentiment_fr"):
             if name not in self.train_sets:

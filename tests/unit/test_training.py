@@ -216,3 +216,46 @@ def test_probe_embeds_fits_and_exports_a_servable_artifact(tmp_path: Path) -> No
     alone = [served.predict([t])[0] for t in texts]
     for a, b in zip(together, alone, strict=True):
         assert a["spam"] == pytest.approx(b["spam"], abs=1e-5)
+
+
+def test_evaluate_reports_served_precision_against_fp32(trained: tuple[Path, Path, dict]) -> None:
+    from training.evaluate import Evaluator
+
+    art, _, cfg = trained
+    ev = Evaluator(art, FIX, "test", base=_tiny_base(art, cfg["seed"]), quantization="bf16")
+    got = {
+        r["metric"]: r["value"]
+        for r in ev.run("quantization")
+        if r["dataset"] == "tweeteval_emotion"
+    }
+    assert {"macro_f1_fp32", "macro_f1_bf16", "macro_f1_bf16_minus_fp32", "served_is_bf16"} <= set(
+        got
+    )
+    assert {"macro_f1_int8", "macro_f1_int8_minus_fp32", "argmax_agreement_int8"} <= set(got)
+    assert got["macro_f1_bf16_minus_fp32"] == pytest.approx(
+        got["macro_f1_bf16"] - got["macro_f1_fp32"]
+    )
+
+
+def test_recalibrate_refits_on_validation_through_the_serving_path(
+    trained: tuple[Path, Path, dict], tmp_path: Path
+) -> None:
+    import shutil
+
+    from nlp.models.artifact import artifact_sha256, load_artifact, read_meta
+    from training.recalibrate import recalibrate
+
+    art, _, cfg = trained
+    copy_dir = tmp_path / art.name
+    shutil.copytree(art, copy_dir)
+    before_sha = artifact_sha256(copy_dir)
+    weights = (copy_dir / "weights.safetensors").read_bytes()
+    out = recalibrate(copy_dir, FIX, "fp32", base=_tiny_base(art, cfg["seed"]))
+    meta = read_meta(copy_dir)
+    assert out["precision"] == "fp32"
+    assert "fp32" in meta["calibration_detail"]["method"]
+    assert meta["calibration"] == out["after"] and all(t > 0 for t in out["after"].values())
+    assert all(m["split"] == "validation" for m in meta["metrics"]["validation"])
+    assert (copy_dir / "weights.safetensors").read_bytes() == weights
+    assert artifact_sha256(copy_dir) != before_sha or out["after"] == out["before"]
+    load_artifact(copy_dir, base=_tiny_base(art, cfg["seed"]))  # still loads
