@@ -343,16 +343,23 @@ JOB_GROUPS = [
 ]
 
 
-def run_jobs(argv: list[str], tasks: list[str], jobs: int) -> list[dict[str, Any]]:
-    import subprocess
-
+def job_groups(tasks: list[str], jobs: int) -> list[list[str]]:
+    """``tasks`` split into at most ``jobs`` groups along JOB_GROUPS; each task once."""
     groups = [[t for t in g if t in tasks] for g in JOB_GROUPS]
     groups = [g for g in groups if g]
     rest = [t for t in tasks if not any(t in g for g in groups)]
     if rest:
         groups.append(rest)
     while len(groups) > max(jobs, 1):
-        groups[-2] += groups.pop()
+        last = groups.pop()
+        groups[-1] = groups[-1] + last
+    return groups
+
+
+def run_jobs(argv: list[str], tasks: list[str], jobs: int) -> list[dict[str, Any]]:
+    import subprocess
+
+    groups = job_groups(tasks, jobs)
     base = [a for a in argv if a not in ("--update",)]
     procs = []
     for g in groups:

@@ -259,3 +259,13 @@ def test_recalibrate_refits_on_validation_through_the_serving_path(
     assert (copy_dir / "weights.safetensors").read_bytes() == weights
     assert artifact_sha256(copy_dir) != before_sha or out["after"] == out["before"]
     load_artifact(copy_dir, base=_tiny_base(art, cfg["seed"]))  # still loads
+
+
+@pytest.mark.parametrize("jobs", [1, 2, 3, 4, 8])
+def test_evaluate_job_groups_cover_every_task_once(jobs: int) -> None:
+    from training.evaluate import TASKS, job_groups
+
+    groups = job_groups(list(TASKS), jobs)
+    assert 1 <= len(groups) <= jobs
+    flat = [t for g in groups for t in g]
+    assert sorted(flat) == sorted(TASKS)
