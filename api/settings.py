@@ -47,12 +47,13 @@ class Settings(BaseSettings):
     model_threads: int | None = Field(
         default=None, ge=1, description="torch intra-op threads for the encoder (default: torch's)."
     )
-    model_encoder_workers: int = Field(
-        default=1,
+    model_encoder_workers: int | None = Field(
+        default=None,
         ge=1,
         le=64,
         description="Batch-invariant mode: texts encoded concurrently by this many threads, each "
-        "with one torch thread (then CLEARPOST_MODEL_THREADS is ignored).",
+        "with one torch thread. Default: one per core (torch's thread count, at most 8), or 1 "
+        "when CLEARPOST_MODEL_THREADS is set.",
     )
     max_posts_per_sync: int = Field(
         default=100, ge=1, description="Posts per /v1/analyze or /v1/posts call."

@@ -71,7 +71,7 @@ def build_text_model(
         kw["quantization"] = dtype
     if batch_invariant is not None:
         kw["batch_invariant"] = batch_invariant
-    if workers > 1 and batch_invariant is not False:
+    if workers is not None and batch_invariant is not False:
         kw["encoder_workers"] = workers
     settings = RuntimeSettings(**kw)
     model = None
@@ -80,10 +80,8 @@ def build_text_model(
     except ImportError:
         load_default_model = None  # type: ignore[assignment]
     if load_default_model is not None:
-        try:
-            model = load_default_model(settings=settings)  # type: ignore[call-arg]
-        except TypeError:
-            model = load_default_model()
+        # overrides, not settings: the artifact's own max_length, as the service serves it
+        model = load_default_model(overrides=kw)
     if model is not None:
         return model, f"trained artifact {model.info}"
     from nlp.models.multitask import build_multitask
@@ -352,8 +350,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--encoder-workers",
         type=int,
-        default=1,
-        help="batch-invariant: windows encoded by N threads with one torch thread each",
+        default=None,
+        help="batch-invariant: windows encoded by N threads with one torch thread each "
+        "(default: the runtime's, one per core)",
     )
     p.add_argument(
         "--compare-dtypes", default="", help="also time encoder-only with these, e.g. int8,bf16"

@@ -23,7 +23,7 @@ from nlp.models.multitask import (
     MultiTaskModel,
     head_loss,
 )
-from nlp.models.runtime import EncoderTextModel, RuntimeSettings
+from nlp.models.runtime import EncoderTextModel, RuntimeSettings, resolve_workers
 
 TINY_SHA = "tiny-" + "0" * 59
 
@@ -297,6 +297,10 @@ def test_runtime_parallel_window_workers_give_the_same_bytes(trained: MultiTaskM
         assert torch.get_num_threads() == 1 and two.info["threads_per_window"] == "1"
         assert two.predict(texts) == one.predict(texts)
         assert two.predict(texts[3:4])[0] == one.predict(texts)[3]
+        torch.set_num_threads(3)
+        assert resolve_workers(RuntimeSettings()) == 3  # auto: one per torch thread
+        assert resolve_workers(RuntimeSettings(num_threads=2)) == 1
+        assert resolve_workers(RuntimeSettings(batch_invariant=False, encoder_workers=4)) == 1
         with pytest.raises(ValueError, match="encoder_workers"):
             EncoderTextModel.from_multitask(trained, settings=RuntimeSettings(encoder_workers=0))
     finally:
