@@ -51,7 +51,27 @@ def _demo(settings: object, host: str, port: int) -> None:
         engine.dispose()
 
 
+def limit_malloc_arenas(n: int | None = None) -> bool:
+    """Cap glibc's malloc arenas (``M_ARENA_MAX``) before any thread starts. Each thread that
+    allocates (request threads, job workers, encoder workers) otherwise gets its own arena of
+    up to 64 MB that is rarely returned: measured on the served model, peak RSS 1,503 MB with
+    the default vs 1,449 MB with 2 (bench/latency.py). ``CLEARPOST_MALLOC_ARENAS`` overrides
+    (0 = leave glibc's default). Linux/glibc only; elsewhere a no-op (False)."""
+    import ctypes
+    import sys
+
+    n = int(os.environ.get("CLEARPOST_MALLOC_ARENAS", "2")) if n is None else n
+    if n <= 0 or not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # musl or another libc
+        return False
+    return bool(libc.mallopt(-8, n))  # -8 = M_ARENA_MAX
+
+
 def run(args: argparse.Namespace) -> int:
+    limit_malloc_arenas()
     import logging
 
     import uvicorn

@@ -23,3 +23,15 @@ def test_cli_subcommand_help_renders(name: str, capsys: pytest.CaptureFixture[st
         build_parser().parse_args([name, "--help"])
     assert exc.value.code == 0
     assert capsys.readouterr().out.startswith("usage: clearpost " + name)
+
+
+def test_serve_caps_malloc_arenas_on_glibc(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from nlp.commands.serve import limit_malloc_arenas
+
+    assert limit_malloc_arenas(0) is False  # 0 = leave glibc alone
+    monkeypatch.setenv("CLEARPOST_MALLOC_ARENAS", "0")
+    assert limit_malloc_arenas() is False
+    if sys.platform.startswith("linux"):
+        assert limit_malloc_arenas(4) is True  # mallopt accepted M_ARENA_MAX
