@@ -250,22 +250,21 @@ class EncoderTextModel:
 
     # ------------------------------------------------------------------ internals
 
+    def _rowwise(self, fn: Any, x: torch.Tensor) -> torch.Tensor:
+        """``fn(x)``, or row by row when batch-invariant: a GEMM's rounding may depend on how
+        many rows it multiplies, and vectorised exp/sigmoid kernels round differently from their
+        scalar tails, which elements take which path depending on the tensor's size."""
+        if not self.settings.batch_invariant or x.shape[0] <= 1:
+            return fn(x)  # type: ignore[no-any-return]
+        return torch.cat([fn(x[i : i + 1]) for i in range(x.shape[0])])
+
     def _head_logits(self, pooled: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Every head on the pooled vectors; row by row when batch-invariant (a GEMM's rounding
-        may depend on how many rows it multiplies)."""
+        """Every head on the pooled vectors."""
         with torch.inference_mode():
-            if not self.settings.batch_invariant:
-                return {name: head(pooled) for name, head in self.heads.items()}
-            rows = [pooled[i : i + 1] for i in range(pooled.shape[0])]
-            return {name: torch.cat([head(r) for r in rows]) for name, head in self.heads.items()}
+            return {name: self._rowwise(head, pooled) for name, head in self.heads.items()}
 
     def _row_probs(self, z: torch.Tensor, kind: str, t: float) -> torch.Tensor:
-        """``_probs`` row by row when batch-invariant: vectorised exp/sigmoid kernels and their
-        scalar tails round differently in the last bit, and which elements take which path
-        depends on the tensor's size."""
-        if not self.settings.batch_invariant or z.shape[0] <= 1:
-            return self._probs(z, kind, t)
-        return torch.cat([self._probs(z[i : i + 1], kind, t) for i in range(z.shape[0])])
+        return self._rowwise(lambda r: self._probs(r, kind, t), z)
 
     @staticmethod
     def _probs(z: torch.Tensor, kind: str, t: float) -> torch.Tensor:
