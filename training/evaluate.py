@@ -315,7 +315,7 @@ class Evaluator:
                 preds[q] = self.logits(name, model=m)[0].argmax(1)
             f32 = f1_score(np.asarray(y), preds["fp32"], average="macro")
             yield metric("quantization", name, self.split, "macro_f1_fp32", f32)
-            for q in (served, "int8") if served != "int8" else (served,):
+            for q in dict.fromkeys((served, "int8")):  # the served precision, then int8 once
                 fq = f1_score(np.asarray(y), preds[q], average="macro")
                 yield metric("quantization", name, self.split, f"macro_f1_{q}", fq)
                 yield metric("quantization", name, self.split, f"macro_f1_{q}_minus_fp32", fq - f32)
