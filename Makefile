@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help venv serve test test-fast lint format train train-standard train-full evaluate bench clean
+.PHONY: help venv serve test test-fast lint format train train-standard train-gpu train-full evaluate bench clean
 
 help: ## show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*?## "}{printf "  make %-12s %s\n", $$1, $$2}'
@@ -54,6 +54,9 @@ train-standard: $(STAMP) ## the bundled release's recipe (~1.5 h on 2 quiet core
 
 train-full: $(STAMP) ## full training profile (hours on CPU; use a GPU when you have one)
 	$(BIN)/python -m training.train --config training/configs/full.yaml --data-dir $(DATA_DIR)
+
+train-gpu: $(STAMP) ## the release recipe on one CUDA GPU (~8 min on an H200)
+	$(BIN)/python -m training.train --config training/configs/gpu.yaml --data-dir $(DATA_DIR)
 
 evaluate: $(STAMP) ## evaluate the bundled artifact on every test split (JSON lines)
 	$(BIN)/python -m training.evaluate --task all --split test --data-dir $(DATA_DIR)

@@ -140,7 +140,7 @@ def dataset_loss(td: TaskData, logits: torch.Tensor, y: Any, weight: torch.Tenso
     kind: Any = "multiclass" if td.kind == "single" else "multilabel"
     target = torch.as_tensor(
         np.asarray(y), dtype=torch.long if td.kind == "single" else torch.float32
-    )
+    ).to(logits.device)
     return head_loss(
         td.head, logits, target, label_index=td.head_index, kind=kind, class_weight=weight
     )
@@ -248,6 +248,7 @@ def serving_model(model: Any, cfg: Mapping[str, Any], quantization: str | None =
         max_windows=int(ev.get("max_windows", 1)),
         batch_size=int(ev.get("batch_size", 64)),
         prefix=str(cfg.get("text_prefix", "query: ")),
+        batch_invariant=False,  # padded batches: same numbers to ~1e-3, many times faster
     )
     return EncoderTextModel.from_multitask(model, settings=rs)
 
@@ -259,6 +260,18 @@ def head_logits(tm: Any, texts: list[str], head: str, batch: int = 512) -> np.nd
 
 
 # ---------------------------------------------------------------- schedule / checkpoint
+
+
+def train_device(cfg: Mapping[str, Any]) -> torch.device:
+    """``device: cpu`` (default), ``cuda`` or ``auto`` (CUDA when torch sees a GPU). Only the
+    training loop runs there: calibration, validation and export always run on the CPU, through
+    the serving code path."""
+    want = str(cfg.get("device") or "cpu")
+    if want == "auto":
+        want = "cuda" if torch.cuda.is_available() else "cpu"
+    if want.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"device {want!r} asked for, but torch sees no CUDA device")
+    return torch.device(want)
 
 
 def lr_factor(progress: float, pct_start: float) -> float:
@@ -322,8 +335,10 @@ def train(
         "_tiny_texts", [t for td in train_sets.values() for t in td.splits["train"][0][:200]]
     )
     model, tokenizer, base_info = (model_factory or build_model)(cfg)
+    dev = train_device(cfg)
+    model.to(dev)
     n_train = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    log(f"model: base {base_info.get('source')} trainable params {n_train:,}")
+    log(f"model: base {base_info.get('source')} trainable params {n_train:,} on {dev}")
 
     optim_cfg = cfg["optim"]
     adapters = [
@@ -354,7 +369,7 @@ def train(
         seed=seed,
     )
     log("sampling probabilities: " + json.dumps({k: round(v, 3) for k, v in sampler.probs.items()}))
-    weights = {n: class_weights(td) for n, td in train_sets.items()}
+    weights = {n: class_weights(td).to(dev) for n, td in train_sets.items()}
     aug_rng = random.Random(seed + 7)
     neg_pool = []
     if "commercial_weak" in train_sets:
@@ -369,7 +384,7 @@ def train(
     step, elapsed_before = 0, 0.0
     chash = config_hash(cfg)
     if resume and ckpt_path.is_file():
-        st = torch.load(ckpt_path, weights_only=False)
+        st = torch.load(ckpt_path, weights_only=False, map_location="cpu")
         if st.get("config_hash") != chash:
             log(
                 f"checkpoint {ckpt_path} was written by another config: not resuming (delete it or pass --no-resume)"
@@ -406,7 +421,7 @@ def train(
     bf16 = bool(cfg.get("bf16", True))
     model.train()
     t_loop = time.time()
-    running: dict[str, list[float]] = {}
+    running: dict[str, list[torch.Tensor]] = {}
     while step < max_steps:
         elapsed = elapsed_before + (time.time() - t_loop)
         if budget_s and elapsed >= budget_s:
@@ -423,8 +438,11 @@ def train(
         if td.head == "commercial":
             texts = augment_batch(td, texts, aug_rng, cfg, neg_pool)
         y = [y_all[i] for i in idx] if td.kind == "single" else np.asarray(y_all)[idx]
-        enc = encode(model, texts, max_length, prefix)
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        enc = {
+            k: v.to(dev, non_blocking=True)
+            for k, v in encode(model, texts, max_length, prefix).items()
+        }
+        with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=bf16):
             logits = model(enc["input_ids"], enc["attention_mask"], heads=[td.head])[td.head]
         loss = dataset_loss(td, logits, y, weights[name])
         opt.zero_grad(set_to_none=True)
@@ -432,15 +450,18 @@ def train(
         torch.nn.utils.clip_grad_norm_([p for g in opt.param_groups for p in g["params"]], 1.0)
         opt.step()
         step += 1
-        running.setdefault(name, []).append(float(loss.detach()))
+        running.setdefault(name, []).append(loss.detach())  # no per-step device sync
         if step % int(cfg.get("log_every", 50)) == 0:
             el = elapsed_before + (time.time() - t_loop)
-            msg = " ".join(f"{k}={np.mean(v):.3f}" for k, v in sorted(running.items()))
+            msg = " ".join(
+                f"{k}={float(torch.stack(v).mean()):.3f}" for k, v in sorted(running.items())
+            )
             log(f"step {step}/{max_steps} {el / 60:.1f}min lr*{f:.3f} {msg}")
             running = {}
         if ckpt_every and step % ckpt_every == 0:
             checkpoint()
     checkpoint(done=True)
+    model.to("cpu")  # calibration and validation run through the CPU serving path
     train_minutes = (elapsed_before + (time.time() - t_loop)) / 60.0
     log(
         f"training done: {step} steps, {train_minutes:.1f} min; epochs seen per set {sampler.epochs}"

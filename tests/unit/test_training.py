@@ -269,3 +269,28 @@ def test_evaluate_job_groups_cover_every_task_once(jobs: int) -> None:
     assert 1 <= len(groups) <= jobs
     flat = [t for g in groups for t in g]
     assert sorted(flat) == sorted(TASKS)
+
+
+def test_train_device_auto_follows_torch_and_refuses_a_missing_gpu(monkeypatch) -> None:
+    from training.train import train_device
+
+    assert train_device({}) == torch.device("cpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert train_device({"device": "auto"}) == torch.device("cpu")
+    with pytest.raises(ValueError, match="no CUDA device"):
+        train_device({"device": "cuda"})
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert train_device({"device": "auto"}) == torch.device("cuda")
+
+
+def test_gpu_profile_is_the_standard_recipe_on_a_gpu() -> None:
+    """The GPU profile may change how long and where it trains, not what the model is: the same
+    data sets, splits, heads, inputs and LoRA shape as the CPU release recipe."""
+    from training.train import load_config
+
+    root = Path(__file__).resolve().parents[2] / "training" / "configs"
+    gpu, std = load_config(root / "gpu.yaml"), load_config(root / "standard.yaml")
+    assert gpu["device"] == "auto"
+    for key in ("datasets", "split_seed", "max_length", "lora", "text_prefix", "commercial",
+                "eval_datasets"):  # fmt: skip
+        assert gpu[key] == std[key], key
