@@ -4,6 +4,11 @@ single-label data: softmax over the data set's own labels; multi-label data: a s
 The temperature is the one scalar T > 0 minimising the validation negative log-likelihood of
 logits / T (grid search on log T: no optimiser state, deterministic). Thresholds for multi-label
 data and for the commercial head are tuned on validation too, never on test.
+
+Multi-label emotion views (the GoEmotions/Ekman and XED/Plutchik label sets) also get one bias per
+label on top of their temperature (per-label Platt scaling: sigmoid(z / T + b)): one temperature
+cannot match label base rates that differ between benchmarks and labels. Biases are fitted the
+same way (grid search on validation NLL, deterministic).
 """
 
 from __future__ import annotations
@@ -44,6 +49,38 @@ def fit_temperature(parts: list[tuple[np.ndarray, np.ndarray, str]]) -> float:
     return best_t
 
 
+def fit_label_bias(z: np.ndarray, y: np.ndarray, t: float) -> float:
+    """The bias b minimising the BCE of sigmoid(z / t + b) for one label (convex in b: Newton
+    steps from 0, deterministic)."""
+    zt, b = z / t, 0.0
+    for _ in range(30):
+        p = sigmoid(zt + b)
+        g, h = float(np.mean(p - y)), float(np.mean(p * (1 - p))) + 1e-9
+        step = float(np.clip(g / h, -2.0, 2.0))
+        b = float(np.clip(b - step, -8.0, 8.0))
+        if abs(step) < 1e-6:
+            break
+    return b
+
+
+def _bce(z: np.ndarray, y: np.ndarray) -> float:
+    p = np.clip(sigmoid(z), 1e-12, 1 - 1e-12)
+    return float(-np.sum(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+def fit_view(columns: dict[str, tuple[np.ndarray, np.ndarray]]) -> tuple[float, dict[str, float]]:
+    """Temperature + per-label biases for a multi-label view, fitted jointly: ``columns`` maps
+    each label to its validation (logits, 0/1 targets) pooled over the view's data sets; for
+    every T on the grid the best bias of each label, then the T of least total NLL."""
+    best: tuple[float, float, dict[str, float]] = (float("inf"), 1.0, {})
+    for t in GRID[::4]:  # 41 temperatures from 0.25 to 8
+        biases = {lab: fit_label_bias(z, y, float(t)) for lab, (z, y) in columns.items()}
+        loss = sum(_bce(z / t + biases[lab], y) for lab, (z, y) in columns.items())
+        if loss < best[0]:
+            best = (loss, float(t), biases)
+    return best[1], best[2]
+
+
 def ece(probs: np.ndarray, y: np.ndarray, kind: str, bins: int = 15) -> float:
     """Expected calibration error: top-label for single-label data, per (text, label) sigmoid
     probability for multi-label data; equal-width bins."""
@@ -62,8 +99,13 @@ def ece(probs: np.ndarray, y: np.ndarray, kind: str, bins: int = 15) -> float:
     return float(total)
 
 
-def probs_of(logits: np.ndarray, kind: str, t: float = 1.0) -> np.ndarray:
-    return softmax(logits / t) if kind == "single" else sigmoid(logits / t)
+def probs_of(
+    logits: np.ndarray, kind: str, t: float = 1.0, bias: np.ndarray | None = None
+) -> np.ndarray:
+    """Calibrated probabilities; ``bias`` (multi-label only): one per column, added after /t."""
+    if kind == "single":
+        return softmax(logits / t)
+    return sigmoid(logits / t + (0.0 if bias is None else np.asarray(bias, dtype=np.float64)))
 
 
 def tune_thresholds(probs: np.ndarray, y: np.ndarray) -> list[float]:

@@ -187,7 +187,15 @@ class Evaluator:
             "macro_f1",
             f1_score(y, p >= thr, average="macro", zero_division=0),
         )
-        yield metric(task, name, self.split, "ece_calibrated", cal.ece(p, y, "multi"))
+        from training.train import VIEW_OF, view_probs
+
+        if name in VIEW_OF:  # what emotion_views serves: the view's T and per-label biases
+            pv, yv = view_probs(z, y, td, self.temps, VIEW_OF[name])
+            yield metric(task, name, self.split, "ece_calibrated", cal.ece(pv, yv, "multi"))
+            # the 10-label emotion head's own probabilities (one temperature) on these labels
+            yield metric(task, name, self.split, "ece_head", cal.ece(p, y, "multi"))
+        else:
+            yield metric(task, name, self.split, "ece_calibrated", cal.ece(p, y, "multi"))
 
     # -- tasks
     def run(self, task: str) -> Iterator[dict[str, Any]]:

@@ -274,6 +274,12 @@ def train_device(cfg: Mapping[str, Any]) -> torch.device:
     return torch.device(want)
 
 
+def _device_name(dev: torch.device) -> str:
+    if dev.type == "cuda":
+        return f"cuda ({torch.cuda.get_device_name(dev)})"
+    return f"cpu ({torch.get_num_threads()} threads)"
+
+
 def lr_factor(progress: float, pct_start: float) -> float:
     """One-cycle: linear warm-up to 1 over pct_start, then cosine to ~0."""
     progress = min(max(progress, 0.0), 1.0)
@@ -470,8 +476,9 @@ def train(
     calib, val_metrics = calibrate_and_validate(model, tokenizer, cfg, train_sets)
     out = export(
         model, cfg, base_info, train_sets, eval_sets, calib, val_metrics, artifacts_dir,
-        extra={"steps": step, "train_minutes": round(train_minutes, 2), "epochs_seen": sampler.epochs,
-               "sampling_probs": sampler.probs, "wall_minutes": round((time.time() - t_start) / 60, 2)},
+        extra={"steps": step, "train_minutes": round(train_minutes, 2), "device": _device_name(dev),
+               "epochs_seen": sampler.epochs, "sampling_probs": sampler.probs,
+               "wall_minutes": round((time.time() - t_start) / 60, 2)},
     )  # fmt: skip
     log(f"artifact written to {out}")
     return out
@@ -492,6 +499,20 @@ VIEW_OF = {
     "xed_en": "plutchik",
     "xed_fr": "plutchik",
 }
+
+
+def view_probs(
+    z: np.ndarray, y: np.ndarray, td: TaskData, temps: Mapping[str, float], view: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """(probabilities, targets) of a multi-label data set on its emotion view's labels, as the
+    runtime serves them in ``emotion_views[view]`` (view temperature + per-label biases)."""
+    from nlp.models.multitask import EMOTION_VIEWS
+
+    labels = [lab for lab in td.labels if lab in EMOTION_VIEWS[view][1]]
+    cols = [td.labels.index(lab) for lab in labels]
+    t = float(temps.get(f"emotion/{view}", temps.get("emotion", 1.0)))
+    bias = np.asarray([float(temps.get(f"emotion/{view}/bias/{lab}", 0.0)) for lab in labels])
+    return cal.probs_of(z[:, cols], "multi", t, bias), np.asarray(y)[:, cols]
 
 
 def calibrate_and_validate(
@@ -581,15 +602,40 @@ def calibrate_and_validate(
                 cal.probs_of(z, "multi", head_entry["temperature"]), y_arr
             )
         head_entry["per_dataset"][name] = d_entry
-    # emotion views (what the runtime's emotion_views use): one T per view
+    # emotion views (what the runtime's emotion_views use): one T per view, and for the
+    # multi-label views a bias per label too (keys "emotion/<view>/bias/<label>")
+    from nlp.models.multitask import EMOTION_VIEWS
+
     for view in ("tweeteval", "ekman", "plutchik"):
-        parts = [
-            (z, np.asarray(y), td.kind)
-            for n, (z, y, td) in per_ds.items()
-            if VIEW_OF.get(n) == view
+        in_view = [
+            (z, np.asarray(y), td) for n, (z, y, td) in per_ds.items() if VIEW_OF.get(n) == view
         ]
-        if parts:
-            calib["temperatures"][f"emotion/{view}"] = cal.fit_temperature(parts)
+        if not in_view:
+            continue
+        if EMOTION_VIEWS[view][0] != "multilabel":
+            calib["temperatures"][f"emotion/{view}"] = cal.fit_temperature(
+                [(z, y, td.kind) for z, y, td in in_view]
+            )
+            continue
+        columns: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for lab in EMOTION_VIEWS[view][1]:
+            zs = [z[:, td.labels.index(lab)] for z, _, td in in_view if lab in td.labels]
+            ys = [y[:, td.labels.index(lab)] for _, y, td in in_view if lab in td.labels]
+            if zs:
+                columns[lab] = (np.concatenate(zs), np.concatenate(ys).astype(float))
+        t_view, biases = cal.fit_view(columns)
+        calib["temperatures"][f"emotion/{view}"] = t_view
+        for lab, b in biases.items():
+            calib["temperatures"][f"emotion/{view}/bias/{lab}"] = b
+        for z, y, td in in_view:
+            metrics.append(
+                _m(
+                    td,
+                    "validation",
+                    "ece_after_view",
+                    cal.ece(*view_probs(z, y, td, calib["temperatures"], view), "multi"),
+                )
+            )
     if "commercial_weak" in per_ds:
         z, y, td = per_ds["commercial_weak"]
         p1 = cal.probs_of(z, "single", calib["temperatures"]["commercial"])[:, 1]

@@ -276,7 +276,13 @@ class EncoderTextModel:
         for view, (kind, labels) in EMOTION_VIEWS.items():
             idx = [EMOTION_LABELS.index(lab) for lab in labels]
             t = self.calibration.get(f"emotion/{view}", self.calibration.get("emotion", 1.0))
-            p = self._row_probs(z[:, idx], kind, t).numpy()
+            # z / t + b, then t = 1: division and addition are exactly rounded elementwise, so
+            # this stays batch-invariant (and is bit-identical to before when every b is 0)
+            bias = torch.tensor(
+                [self.calibration.get(f"emotion/{view}/bias/{lab}", 0.0) for lab in labels],
+                dtype=torch.float32,
+            )
+            p = self._row_probs(z[:, idx].float() / t + bias, kind, 1.0).numpy()
             out[view] = [{lab: float(x) for lab, x in zip(labels, row, strict=True)} for row in p]
         return out
 

@@ -338,3 +338,25 @@ def test_runtime_long_text_is_windowed_not_truncated(trained: MultiTaskModel) ->
     assert emb.shape == (2, 32)
     np.testing.assert_allclose(np.linalg.norm(emb, axis=1), 1.0, atol=1e-5)
     assert rt.predict([]) == []
+
+
+def test_emotion_view_biases_shift_only_their_view(trained: MultiTaskModel) -> None:
+    """Per-label calibration biases ("emotion/<view>/bias/<label>") move that view's sigmoid
+    by exactly the bias, leave the head's own probabilities and other views alone, and keep a
+    text's outputs the same alone and in a batch."""
+    texts = [t for t, _ in EXAMPLES]
+    settings = RuntimeSettings(quantization="fp32", max_length=32)
+    cal = {"emotion": 1.3, "emotion/plutchik": 1.3}
+    plain = EncoderTextModel.from_multitask(trained, settings=settings, calibration=cal)
+    shifted = EncoderTextModel.from_multitask(
+        trained, settings=settings, calibration={**cal, "emotion/plutchik/bias/joy": -1.0}
+    )
+    a, b = plain.predict(texts), shifted.predict(texts)
+    assert b == [shifted.predict([t])[0] for t in texts]
+    for x, y in zip(a, b, strict=True):
+        assert x["emotion"] == y["emotion"]
+        assert x["emotion_views"]["ekman"] == y["emotion_views"]["ekman"]
+        px, py = x["emotion_views"]["plutchik"]["joy"], y["emotion_views"]["plutchik"]["joy"]
+        logit = np.log(px / (1 - px))
+        assert py == pytest.approx(1 / (1 + np.exp(-(logit - 1.0))), abs=1e-5)
+        assert x["emotion_views"]["plutchik"]["anger"] == y["emotion_views"]["plutchik"]["anger"]
