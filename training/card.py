@@ -88,6 +88,33 @@ def _fmt_metrics(rows: list[dict[str, Any]]) -> str:
     return "\n".join(out) + "\n"
 
 
+def _soup_section(meta: dict[str, Any]) -> list[str]:
+    soup = meta.get("soup")
+    if not soup:
+        return []
+    out = [
+        "## Soup",
+        f"This artifact is a model soup: {soup['method']} of runs of one recipe from the same seed "
+        "(`training/soup.py`). Each run's LoRA update is kept exactly (rank concatenation), so the "
+        "served model is the weighted mean of the runs' weights; it was then recalibrated on "
+        "validation at its serving precision and evaluated once on test.",
+        "",
+        "| ingredient | weight | config | steps | training min | where | library versions |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for ing in soup["ingredients"]:
+        cfg, run = ing.get("training", {}), ing.get("training_run", {})
+        where = run.get("device") or ("cuda" if cfg.get("device") == "cuda" else "CPU")
+        libs = ", ".join(f"{k} {v}" for k, v in ing.get("library_versions", {}).items()
+                         if k in ("torch", "transformers", "peft"))  # fmt: skip
+        out.append(
+            f"| {ing['name']} {ing['version']} | {ing['weight']:.2f} | "
+            f"`{cfg.get('config_file', '')}` | {run.get('steps')} | {run.get('train_minutes')} | "
+            f"{where} | {libs} |"
+        )
+    return [*out, ""]
+
+
 def write_model_card(art_dir: Path) -> Path:
     art_dir = Path(art_dir)
     from nlp.models.artifact import META_FILE
@@ -103,7 +130,7 @@ def write_model_card(art_dir: Path) -> Path:
         ]
     cfg = meta["training"]
     tr = meta.get("training_run", {})
-    lora = cfg.get("lora", {})
+    lora = meta["config"].get("lora") if meta.get("soup") else cfg.get("lora", {})
     lines = [
         f"# Model card: {meta['name']} {meta['version']}",
         "",
@@ -124,7 +151,9 @@ def write_model_card(art_dir: Path) -> Path:
         ),
         f"- Text prefix `{meta.get('text_prefix')!r}`, max length {meta['max_length']} tokens.",
         (
-            f"- Training config `{cfg.get('config_file', '')}`: seed {cfg['seed']}, split seed {cfg['split_seed']}, "
+            "- Training configs: each ingredient's own (see Soup below), same seeds and splits."
+            if meta.get("soup")
+            else f"- Training config `{cfg.get('config_file', '')}`: seed {cfg['seed']}, split seed {cfg['split_seed']}, "
             f"batch {cfg['batch_size']}, bf16 autocast {cfg.get('bf16')}, optimiser {json.dumps(cfg['optim'])}, "
             f"budget {cfg.get('max_minutes')} min, sampling {json.dumps(cfg.get('sampling', {}))}."
             if lora
@@ -133,7 +162,10 @@ def write_model_card(art_dir: Path) -> Path:
             f"{json.dumps((cfg.get('sampling') or {}).get('weights', {}))} (the LoRA keys of the file are unused)."
         ),
         (
-            f"- Run: {tr.get('steps')} steps in {tr.get('train_minutes')} min of training "
+            f"- Run: a soup (see below) of {', '.join(tr.get('soup_of', []))}: {tr.get('steps')} "
+            f"steps and {tr.get('train_minutes')} min of training in all."
+            if meta.get("soup")
+            else f"- Run: {tr.get('steps')} steps in {tr.get('train_minutes')} min of training "
             f"({tr.get('wall_minutes')} min wall incl. data, calibration, export), "
             f"{cfg.get('threads') or 'all'} torch thread(s) on 2 CPU cores shared with other jobs; "
             f"epochs seen per set: {json.dumps(tr.get('epochs_seen') or {})} (0 = less than one pass)."
@@ -146,6 +178,7 @@ def write_model_card(art_dir: Path) -> Path:
         "(adapters, if any, + heads; the base weights are rebuilt from their source and hash-checked).",
         "",
         *([meta["release_notes"], ""] if meta.get("release_notes") else []),
+        *_soup_section(meta),
         CAN_CANNOT,
         "## Data (texts never ship; only the sha256 of every file read is recorded in model_meta.json)",
         "| data set | head | trained on | rows | split | licence |",
@@ -181,7 +214,13 @@ def write_model_card(art_dir: Path) -> Path:
         )
     lines += [
         "",
-        f"Temperatures shipped (incl. emotion views): `{json.dumps(meta['calibration'])}`",
+        "The multi-label emotion views (`emotion_views.ekman`, `emotion_views.plutchik`) carry a "
+        "temperature and a bias per label (`emotion/<view>/bias/<label>`: sigmoid(z / T + b)), "
+        "fitted jointly on their benchmarks' validation rows: one temperature cannot match label "
+        "base rates that differ between benchmarks. The 10-label `emotion` output keeps the head's "
+        "single temperature (test rows `ece_head`).",
+        "",
+        f"Temperatures and biases shipped: `{json.dumps(meta['calibration'])}`",
         "",
     ]
     lines += [
@@ -215,10 +254,26 @@ def write_model_card(art_dir: Path) -> Path:
         "```",
         *(
             [
+                "python -m training.train --config training/configs/standard.yaml "
+                "--artifacts-dir runs/std   # 2 CPU cores, ~90 min (clearpost-mtl 0.2.0)",
+                "python -m training.train --config training/configs/gpu.yaml "
+                "--artifacts-dir runs/gpu   # one CUDA GPU, ~8 min (clearpost-mtl 0.3.0-gpu)",
+                "python -m training.soup --artifacts runs/gpu/clearpost-mtl-0.3.0-gpu "
+                "runs/std/clearpost-mtl-0.2.0 --out-root nlp/models/artifacts --version "
+                f"{meta['version']}",
+                f"python -m training.recalibrate --artifact nlp/models/artifacts/{meta['name']}-{meta['version']}",
+            ]
+            if meta.get("soup")
+            else []
+        ),
+        *(
+            [
                 f"python -m training.train --config {cfg.get('config_file', 'training/configs/quick.yaml')} "
                 f"--data-dir ../shared/data --max-minutes {cfg.get('max_minutes')}"
             ]
-            if lora
+            if lora and not meta.get("soup")
+            else []
+            if meta.get("soup")
             else [
                 f"for i in 0 1 2; do python -m training.probe --config {cfg.get('config_file')} "
                 "--shard $i/3 & done; wait",

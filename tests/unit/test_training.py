@@ -254,7 +254,8 @@ def test_recalibrate_refits_on_validation_through_the_serving_path(
     meta = read_meta(copy_dir)
     assert out["precision"] == "fp32"
     assert "fp32" in meta["calibration_detail"]["method"]
-    assert meta["calibration"] == out["after"] and all(t > 0 for t in out["after"].values())
+    assert meta["calibration"] == out["after"]
+    assert all(t > 0 for k, t in out["after"].items() if "/bias/" not in k)
     assert all(m["split"] == "validation" for m in meta["metrics"]["validation"])
     assert (copy_dir / "weights.safetensors").read_bytes() == weights
     assert artifact_sha256(copy_dir) != before_sha or out["after"] == out["before"]
@@ -294,3 +295,73 @@ def test_gpu_profile_is_the_standard_recipe_on_a_gpu() -> None:
     for key in ("datasets", "split_seed", "max_length", "lora", "text_prefix", "commercial",
                 "eval_datasets"):  # fmt: skip
         assert gpu[key] == std[key], key
+
+
+def test_soup_state_is_the_exact_weighted_mean_of_lora_updates_and_heads() -> None:
+    from training.soup import soup_state
+
+    g = torch.Generator().manual_seed(0)
+    a1, a2 = torch.randn(4, 8, generator=g), torch.randn(4, 8, generator=g)
+    b1, b2 = torch.randn(6, 4, generator=g), torch.randn(6, 4, generator=g)
+    h1, h2 = torch.randn(3, 8, generator=g), torch.randn(3, 8, generator=g)
+    s1 = {"m.lora_A.weight": a1, "m.lora_B.weight": b1, "heads.x.1.weight": h1}
+    s2 = {"m.lora_A.weight": a2, "m.lora_B.weight": b2, "heads.x.1.weight": h2}
+    out = soup_state([s1, s2], [0.3, 0.7])
+    assert out["m.lora_A.weight"].shape == (8, 8) and out["m.lora_B.weight"].shape == (6, 8)
+    delta = out["m.lora_B.weight"] @ out["m.lora_A.weight"]
+    torch.testing.assert_close(delta, 0.3 * b1 @ a1 + 0.7 * b2 @ a2)
+    torch.testing.assert_close(out["heads.x.1.weight"], 0.3 * h1 + 0.7 * h2)
+    with pytest.raises(ValueError, match="different parameter sets"):
+        soup_state([s1, {"m.lora_A.weight": a2}], [0.5, 0.5])
+
+
+def test_soup_of_an_artifact_with_itself_serves_the_same_logits(
+    trained: tuple[Path, Path, dict], tmp_path: Path
+) -> None:
+    """Rank concatenation must keep the LoRA scaling: a soup of X with X is X."""
+    import copy
+    import shutil
+
+    from nlp.models.artifact import load_artifact, read_meta
+    from nlp.models.runtime import RuntimeSettings
+    from training.soup import make_soup
+
+    art, _, cfg = trained
+    twin = tmp_path / "twin" / art.name
+    shutil.copytree(art, twin)
+    soup = make_soup([art, twin], tmp_path / "soup", version="0.0.2")
+    meta = read_meta(soup)
+    assert meta["config"]["lora"]["r"] == 2 * cfg["lora"]["r"]
+    assert meta["calibration"] == {} and len(meta["soup"]["ingredients"]) == 2
+    texts = ["so happy today", "buy followers now!!!", "this was written by a bot"]
+    rs = RuntimeSettings(quantization="fp32", prefix="")
+    base = _tiny_base(art, cfg["seed"])  # loading merges LoRA into the base: one copy each
+    want = load_artifact(art, base=copy.deepcopy(base), settings=rs).logits(texts)
+    got = load_artifact(soup, base=copy.deepcopy(base), settings=rs).logits(texts)
+    for head, z in want.items():
+        np.testing.assert_allclose(got[head], z, atol=1e-5, rtol=1e-5)
+    with pytest.raises(ValueError, match="weights must be"):
+        make_soup([art, twin], tmp_path / "bad", version="0.0.3", weights=[0.9, 0.9])
+
+
+def test_view_calibration_fits_label_base_rates_one_temperature_cannot() -> None:
+    """Two labels with opposite miscalibration (one under-, one over-predicted): one temperature
+    cannot fix both, a bias per label can."""
+    rng = np.random.default_rng(0)
+    n = 4000
+    cols = {}
+    for lab, shift in (("joy", 1.5), ("fear", -1.5)):
+        true_logit = rng.normal(0, 2, n)
+        y = (rng.random(n) < 1 / (1 + np.exp(-true_logit))).astype(float)
+        cols[lab] = (true_logit + shift, y)  # the model's logits are offset from the truth
+    t, biases = cal.fit_view(cols)
+    assert biases["joy"] == pytest.approx(-1.5, abs=0.25)
+    assert biases["fear"] == pytest.approx(1.5, abs=0.25)
+    z = np.stack([cols["joy"][0], cols["fear"][0]], 1)
+    y = np.stack([cols["joy"][1], cols["fear"][1]], 1)
+    t_only = cal.fit_temperature([(z, y, "multi")])
+    ece_t = cal.ece(cal.probs_of(z, "multi", t_only), y, "multi")
+    ece_tb = cal.ece(
+        cal.probs_of(z, "multi", t, np.array([biases["joy"], biases["fear"]])), y, "multi"
+    )
+    assert ece_tb < 0.03 < ece_t
