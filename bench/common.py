@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import platform
+import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -52,10 +53,24 @@ class Results:
         }
 
 
-def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    t0 = time.perf_counter()
-    out = fn()
-    return time.perf_counter() - t0, out
+#: Timed runs per measurement (``--repeat``): on a shared 2-core machine one run of a few
+#: seconds varied by +-30%; the median of several is what the RESULT lines report.
+REPEAT = 1
+
+
+def set_repeat(n: int) -> None:
+    global REPEAT
+    REPEAT = max(int(n), 1)
+
+
+def timed(fn: Callable[[], Any], repeat: int | None = None) -> tuple[float, Any]:
+    """(median wall seconds over ``repeat`` runs (default ``REPEAT``), the last run's output)."""
+    times, out = [], None
+    for _ in range(repeat or REPEAT):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return float(statistics.median(times)), out
 
 
 def set_threads(n: int | None) -> int:

@@ -29,6 +29,7 @@ from bench.common import (
     bench_main,
     environment,
     rss_mb,
+    set_repeat,
     set_threads,
     timed,
 )
@@ -59,7 +60,11 @@ def baseline_tasks() -> dict[str, int]:
 
 
 def build_text_model(
-    dtype: str | None, res: Results, batch_invariant: bool | None = None, workers: int = 1
+    dtype: str | None,
+    res: Results,
+    batch_invariant: bool | None = None,
+    workers: int = 1,
+    invariant_rows: int | None = None,
 ) -> tuple[Any, str]:
     """The serving model: the trained artifact when exported, else the same encoder with
     randomly initialised heads (identical compute; predictions meaningless). Returns
@@ -73,6 +78,8 @@ def build_text_model(
         kw["batch_invariant"] = batch_invariant
     if workers is not None and batch_invariant is not False:
         kw["encoder_workers"] = workers
+    if invariant_rows is not None:
+        kw["invariant_rows"] = invariant_rows
     settings = RuntimeSettings(**kw)
     model = None
     try:
@@ -294,6 +301,9 @@ def measure_full(analyzer: Any, corpus: Corpus, jurisdictions: list[str], res: R
     if len(out) != len(posts):
         raise RuntimeError(f"Analyzer returned {len(out)} analyses for {len(posts)} posts")
     rate = res.add("full_posts_per_s", _rate(len(posts), dt), "posts/s")
+    from bench import common
+
+    timer.seconds = {k: v / common.REPEAT for k, v in timer.seconds.items()}  # per run
     accounted = 0.0
     for stage, sec in timer.seconds.items():
         accounted += sec
@@ -322,7 +332,7 @@ def measure_baseline(
         res.skip("baseline", str(exc))
         return None
     base(texts[:4])
-    dt, _ = timed(lambda: base(texts))
+    dt, _ = timed(lambda: base(texts), repeat=1)  # minutes per run: once
     return res.add("baseline_posts_per_s", _rate(len(texts), dt), "posts/s")
 
 
@@ -336,6 +346,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     p.add_argument("--per-source", type=int, default=200, help="posts sampled per data source")
     p.add_argument("--baseline-posts", type=int, default=64, help="posts timed for the baseline")
+    p.add_argument(
+        "--repeat", type=int, default=3, help="timed runs per measurement (median reported)"
+    )
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
     p.add_argument(
         "--dtype", default=None, help="auto | int8 | bf16 | fp32 (default: the runtime's, auto)"
@@ -353,6 +366,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=None,
         help="batch-invariant: windows encoded by N threads with one torch thread each "
         "(default: the runtime's, one per core)",
+    )
+    p.add_argument(
+        "--invariant-rows",
+        type=int,
+        default=None,
+        help="batch-invariant bf16/fp32: windows per fixed-shape batch (default: the runtime's, "
+        "16; 1 = one window at a time)",
     )
     p.add_argument(
         "--compare-dtypes", default="", help="also time encoder-only with these, e.g. int8,bf16"
@@ -373,6 +393,7 @@ def run(argv: Sequence[str] | None = None) -> Results:
         res.skip("throughput", str(exc))
         return res
     threads = set_threads(args.threads)
+    set_repeat(args.repeat)
     res.note(f"corpus: {corpus.describe()}")
     res.note(f"torch threads: {threads}; env: {environment()}")
     jurisdictions = [j for j in args.jurisdictions.split(",") if j]
@@ -381,7 +402,9 @@ def run(argv: Sequence[str] | None = None) -> Results:
 
     try:
         inv = None if args.batching is None else args.batching == "invariant"
-        model, desc = build_text_model(args.dtype, res, inv, args.encoder_workers)
+        model, desc = build_text_model(
+            args.dtype, res, inv, args.encoder_workers, args.invariant_rows
+        )
     except ImportError as exc:
         res.skip("encoder/full", f"model runtime unavailable: {exc}")
         model, desc = None, ""

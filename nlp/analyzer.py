@@ -190,9 +190,10 @@ class Analyzer:
         if len(pres) != len(batch):
             raise ConfigError("preprocessor returned a different number of posts", code="E507")
         texts = [_norm_text(pre, post) for pre, post in zip(pres, batch, strict=True)]
-        text_outs = self._predict(texts)
         flat = [c for p in batch for c in (p.comments or [])]
-        flat_outs = self._predict(flat) if flat else []
+        # one call for captions and comments: the encoder batches all windows together
+        outs = self._predict(texts + flat)
+        text_outs, flat_outs = outs[: len(texts)], outs[len(texts) :]
         packs = self.rule_pack_versions(js)
         model_info = self.model_info
         auth_versions = self.authenticity.versions()

@@ -51,10 +51,20 @@ def _bytes(a: Any) -> str:
     return json.dumps(a.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
 
 
+def _batching(model: Any) -> str:
+    """int8 encodes one window at a time; bf16/fp32 use fixed-shape batches (both invariant)."""
+    return "invariant" if model.info["quantization"].startswith("int8") else "fixed-16x16"
+
+
 def test_real_model_outputs_are_batch_invariant(analyzer: Any) -> None:
-    assert analyzer.model.info["batching"] == "invariant"
+    assert analyzer.model.info["batching"] == _batching(analyzer.model)
     alone = analyzer.model.predict([TARGET.text])[0]
-    for company in ([c.text for c in COMPANY] + [TARGET.text], [TARGET.text, COMPANY[1].text]):
+    others = [c.text for c in COMPANY]
+    for company in (
+        [*others, TARGET.text],
+        [TARGET.text, COMPANY[1].text],
+        [*others * 3, TARGET.text, *others],  # full fixed-shape batches around it
+    ):
         got = analyzer.model.predict(company)[company.index(TARGET.text)]
         assert got == alone
 
@@ -62,7 +72,8 @@ def test_real_model_outputs_are_batch_invariant(analyzer: Any) -> None:
 def test_reanalysis_in_another_batch_yields_byte_identical_findings(analyzer: Any) -> None:
     alone = analyzer.analyze([TARGET], cross_post=False)[0]
     assert alone.commercial.is_commercial and alone.findings
-    assert alone.versions.model and alone.versions.model["batching"] == "invariant"
+    assert alone.versions.model
+    assert alone.versions.model["batching"] == _batching(analyzer.model)
     batched = analyzer.analyze([*COMPANY[:2], TARGET, *COMPANY[2:]], cross_post=False)[2]
     assert batched.post_id == "t1"
     assert _bytes(batched) == _bytes(alone)

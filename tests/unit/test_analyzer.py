@@ -151,13 +151,14 @@ def parts() -> tuple[FakePreprocessor, FakeAuditor, FakeModel]:
     return FakePreprocessor(), FakeAuditor(), FakeModel()
 
 
-def test_analyzer_one_predict_per_batch_for_texts_and_one_for_comments(parts) -> None:  # type: ignore[no-untyped-def]
+def test_analyzer_one_predict_per_batch_for_texts_and_comments(parts) -> None:  # type: ignore[no-untyped-def]
     pre, aud, model = parts
     an = Analyzer(preprocessor=pre, auditor=aud, model=model, jurisdictions=("uk",), batch_size=3)
     out = an.analyze(_posts(5))
     assert len(out) == 5
+    # ONE call per batch (the encoder fills its fixed-shape batches from both):
     # batch 1: 3 texts + comments of p0, p2 (4); batch 2: 2 texts + comments of p4 (2)
-    assert model.calls == [3, 4, 2, 2]
+    assert model.calls == [7, 4]
     assert pre.calls == 2
 
 

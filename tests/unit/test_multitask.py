@@ -272,12 +272,21 @@ def test_runtime_batch_invariant_outputs_ignore_batch_mates(
         trained,
         settings=RuntimeSettings(quantization=quantization, max_length=12),  # type: ignore[arg-type]
     )
-    assert rt.info["batching"] == "invariant"
-    assert rt.info["quantization"] in ("fp32", "int8", "bf16")
+    q = rt.info["quantization"]
+    assert q in ("fp32", "int8", "bf16")
+    # int8 picks its activation scale per tensor: one window at a time; else fixed shapes
+    assert rt.info["batching"] == ("invariant" if q == "int8" else "fixed-16x16")
     target = EXAMPLES[1][0]
     long = " ".join(t for t, _ in EXAMPLES)  # several windows
     alone = rt.predict([target])[0]
-    for company in ([long, target], [target, "ok"], [EXAMPLES[0][0], long, target, long]):
+    many = [t for t, _ in EXAMPLES] * 3  # full 8-row batches, the target in several slots
+    for company in (
+        [long, target],
+        [target, "ok"],
+        [EXAMPLES[0][0], long, target, long],
+        many,
+        [*many[:5], target, *many[5:]],
+    ):
         got = rt.predict(company)[company.index(target)]
         assert got == alone, company
     np.testing.assert_array_equal(rt.encode([target])[0], rt.encode([long, target])[1])
@@ -360,3 +369,22 @@ def test_emotion_view_biases_shift_only_their_view(trained: MultiTaskModel) -> N
         logit = np.log(px / (1 - px))
         assert py == pytest.approx(1 / (1 + np.exp(-(logit - 1.0))), abs=1e-5)
         assert x["emotion_views"]["plutchik"]["anger"] == y["emotion_views"]["plutchik"]["anger"]
+
+
+def test_fixed_shape_batches_match_one_window_at_a_time(trained: MultiTaskModel) -> None:
+    """Fixed shapes change only the padding around a window, not what the model computes: the
+    vectors agree with one-window-at-a-time encoding to rounding (bf16) and are themselves the
+    same bytes in any batch; invariant_rows=1 is the one-window-at-a-time mode."""
+    texts = [t for t, _ in EXAMPLES] + [" ".join(t for t, _ in EXAMPLES)]
+    for q, atol in (("fp32", 1e-5), ("bf16", 3e-2)):
+        fixed = EncoderTextModel.from_multitask(
+            trained,
+            settings=RuntimeSettings(quantization=q, max_length=12),  # type: ignore[arg-type]
+        )
+        single = EncoderTextModel.from_multitask(
+            trained,
+            settings=RuntimeSettings(quantization=q, max_length=12, invariant_rows=1),  # type: ignore[arg-type]
+        )
+        assert single.info["batching"] == "invariant"
+        np.testing.assert_allclose(fixed.encode(texts), single.encode(texts), atol=atol)
+        assert single.predict(texts)[2] == single.predict(texts[2:3])[0]
