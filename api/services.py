@@ -185,6 +185,7 @@ def build_services(settings: Settings) -> Services:
                 "batch_invariant": settings.model_batch_invariant,
                 "num_threads": settings.model_threads,
                 "encoder_workers": settings.model_encoder_workers,
+                "invariant_rows": settings.model_invariant_rows,
             }
         )
     analyzer = Analyzer(model=model, jurisdictions=tuple(default))

@@ -39,10 +39,18 @@ class Settings(BaseSettings):
     )
     model_batch_invariant: bool = Field(
         default=True,
-        description="Encode each text alone (unpadded) so its findings never depend on the posts "
-        "it was batched with: re-analysing a post gives byte-identical findings. false = padded "
-        "length-sorted batches: faster on short texts, probabilities move in the last digits "
+        description="Findings never depend on the posts a post was batched with: re-analysing a "
+        "post gives byte-identical findings (bf16/fp32: fixed-shape batches; int8: each window "
+        "alone). false = padded length-sorted batches: probabilities move in the last digits "
         "with the batch.",
+    )
+    model_invariant_rows: int = Field(
+        default=16,
+        ge=1,
+        le=256,
+        description="Batch-invariant bf16/fp32: windows per fixed-shape batch. More = faster bulk "
+        "analysis, slower single posts (a lone post still runs a full batch); 1 = each window "
+        "alone. Part of the model identity stored with every finding.",
     )
     model_threads: int | None = Field(
         default=None, ge=1, description="torch intra-op threads for the encoder (default: torch's)."
