@@ -35,6 +35,8 @@ BENCHES: dict[str, tuple[str, list[str], list[str]]] = {
         ["--per-source", "100", "--threads", "1", "--skip-baseline"],
         ["--per-source", "4", "--threads", "1", "--skip-baseline"],
     ),
+    # fixed-shape batches must give every window the same bytes in any batch (must print 0)
+    "invariance": ("bench.invariance", [], ["--windows", "4"]),
     "latency": (
         "bench.latency",
         ["--server-threads", "1", "--paced-rps", "20", "--requests", "300", "--duration", "40"],
