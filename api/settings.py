@@ -80,7 +80,12 @@ class Settings(BaseSettings):
     job_workers: int = Field(
         default=1, ge=0, description="Background job worker threads (0 = none)."
     )
-    job_batch_size: int = Field(default=8, ge=1, description="Posts analysed per job transaction.")
+    job_batch_size: int = Field(
+        default=32,
+        ge=1,
+        description="Posts analysed and committed per job transaction (more fills the encoder's "
+        "fixed-shape batches better: 250 real captions in 3.9 s at 32 vs 6.0 s at 8).",
+    )
     job_lease_seconds: float = Field(
         default=30.0,
         gt=0,
