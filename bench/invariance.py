@@ -23,17 +23,8 @@ from bench.common import DEFAULT_DATA_DIR, Results, bench_main
 
 
 def _encode(model: Any, rows: list[list[int]], width: int) -> Any:
-    import torch
-
-    ids = torch.full((len(rows), width), model._pad_id, dtype=torch.long)
-    mask = torch.zeros((len(rows), width), dtype=torch.long)
-    for r, w in enumerate(rows):
-        ids[r, : len(w)] = torch.tensor(w)
-        mask[r, : len(w)] = 1
-    with torch.inference_mode():
-        h = model.encoder(input_ids=ids, attention_mask=mask)[0].float()
-        mk = mask.unsqueeze(-1).float()
-        return (h * mk).sum(1) / mk.sum(1).clamp(min=1)
+    """The runtime's own padded forward + mean pooling, on exactly these rows."""
+    return model._encode_batch(rows, list(range(len(rows))), width)
 
 
 def run(argv: Sequence[str] | None = None) -> Results:
