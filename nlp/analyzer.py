@@ -194,19 +194,40 @@ class Analyzer:
         # one call for captions and comments: the encoder batches all windows together
         outs = self._predict(texts + flat)
         text_outs, flat_outs = outs[: len(texts)], outs[len(texts) :]
+        p_disc = self._disclosure_without_cta(pres, text_outs)
         packs = self.rule_pack_versions(js)
         model_info = self.model_info
         auth_versions = self.authenticity.versions()
         results: list[PostAnalysis] = []
         pos = 0
-        for post, pre, out in zip(batch, pres, text_outs, strict=True):
+        for post, pre, out, pd in zip(batch, pres, text_outs, p_disc, strict=True):
             n_c = len(post.comments or [])
             c_outs = flat_outs[pos : pos + n_c] if self.model is not None else None
             pos += n_c
             results.append(
-                self._analyze_post(post, pre, out, c_outs, js, packs, model_info, auth_versions)
+                self._analyze_post(post, pre, out, c_outs, js, packs, model_info, auth_versions, pd)
             )
         return results
+
+    def _disclosure_without_cta(
+        self, pres: Sequence[Any], outs: Sequence[Mapping[str, Any] | None]
+    ) -> list[float | None]:
+        """P(disclosure) per post as the audit should read it: the disclosure head also scores
+        call-to-action lines high ("link in bio": 0.5-0.97 on posts with no disclosure at all),
+        so where it is high and the post has such spans, the text is scored again with the
+        call-to-action spans cut out, and that second score is the one the audit uses. A
+        disclosure the model really sees elsewhere in the text survives the cut."""
+        probs = [_prob((o or {}).get("disclosure")) for o in outs]
+        again = [
+            (i, cut)
+            for i, (pre, p) in enumerate(zip(pres, probs, strict=True))
+            if p is not None and p >= _DISCLOSURE_RECHECK and (cut := _without_cta(pre))
+        ]
+        if again:
+            rescored = self._predict([cut for _, cut in again])
+            for (i, _), o in zip(again, rescored, strict=True):
+                probs[i] = _prob((o or {}).get("disclosure"))
+        return probs
 
     def _analyze_post(
         self,
@@ -218,10 +239,10 @@ class Analyzer:
         packs: dict[str, str],
         model_info: dict[str, str] | None,
         auth_versions: dict[str, str],
+        p_disc: float | None = None,
     ) -> PostAnalysis:
         out = out or {}
         p_comm = _prob(out.get("commercial"))
-        p_disc = _prob(out.get("disclosure"))
         findings: list[Finding] = list(
             self.auditor.audit(
                 pre, js, commercial_probability=p_comm, disclosure_probability=p_disc
@@ -301,6 +322,32 @@ def load_model(overrides: Mapping[str, Any] | None = None) -> TextModel | None:
         log.warning("nlp.models.artifact is absent: analysing with rules only")
         return None
     return load_default_model(overrides=overrides)
+
+
+#: Cue labels that are calls to action, not statements of a relationship: cut out before the
+#: disclosure head is asked again (see Analyzer._disclosure_without_cta).
+_CTA_CUES = frozenset(
+    {"discount_code", "price_offer", "link_in_bio", "short_link", "affiliate_link"}
+)
+#: Below every rule pack's disclosure_model_threshold (0.7 in the bundled packs).
+_DISCLOSURE_RECHECK = 0.5
+
+
+def _without_cta(pre: Any) -> str | None:
+    """The normalised text with its call-to-action cue spans removed (None: it has none)."""
+    text = getattr(getattr(pre, "norm", None), "text", None)
+    spans = sorted(
+        (c.start, c.end) for c in (getattr(pre, "cues", None) or []) if c.label in _CTA_CUES
+    )
+    if not isinstance(text, str) or not spans:
+        return None
+    parts, at = [], 0
+    for start, end in spans:
+        if start >= at:
+            parts.append(text[at:start])
+        at = max(at, end)
+    parts.append(text[at:])
+    return " ".join(" ".join(parts).split()) or "."
 
 
 def _norm_text(pre: Any, post: Post) -> str:

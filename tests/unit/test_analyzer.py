@@ -281,3 +281,48 @@ def test_analyzer_real_rule_parts_without_model() -> None:
     assert out[0].versions.rule_packs["uk"].startswith("uk@")
     assert out[0].versions.model is None
     assert out[0].language == "en"
+
+
+class _CtaModel:
+    """Scores a disclosure wherever "link in bio" or "paid by" appears (the bundled head's
+    habit on call-to-action lines, and a real disclosure), and commerce everywhere."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def predict(self, texts: list[str]) -> list[dict[str, float]]:
+        self.calls.append(list(texts))
+        low = [t.lower() for t in texts]
+        return [
+            {
+                "commercial": 0.9,
+                "disclosure": 0.95 if ("link in bio" in t or "paid by" in t) else 0.05,
+            }
+            for t in low
+        ]
+
+    @property
+    def info(self) -> dict[str, str]:
+        return {"id": "cta-fake", "version": "0"}
+
+
+def test_a_call_to_action_alone_is_not_read_as_a_disclosure() -> None:
+    """An unlabelled ad whose only "disclosure" is its call to action stays undisclosed; a
+    disclosure the model sees elsewhere in the text still sends the post to review."""
+    model = _CtaModel()
+    an = Analyzer(model=model, jurisdictions=("uk",))
+    ad, paid = an.analyze(
+        [
+            Post(id="a", creator="m", platform="instagram",
+                 text="Obsessed with my new serum from @glowco, use code MAYA15 for 15% off, link in bio"),
+            Post(id="b", creator="m", platform="instagram",
+                 text="I am paid by @glowco for this post, use code MAYA15, link in bio"),
+        ]
+    )  # fmt: skip
+    assert [f.verdict for f in ad.findings] == [Verdict.undisclosed]
+    assert "model_only_disclosure" not in ad.findings[0].reasons
+    assert [f.verdict for f in paid.findings] == [Verdict.needs_review]
+    assert "model_only_disclosure" in paid.findings[0].reasons
+    # the second call scores both texts without their call-to-action spans
+    assert len(model.calls) == 2 and all("link in bio" not in t.lower() for t in model.calls[1])
+    assert all("MAYA15" not in t for t in model.calls[1])
