@@ -35,13 +35,13 @@ class Settings(BaseSettings):
     model_precision: Literal["auto", "int8", "bf16", "fp32"] = Field(
         default="auto",
         description="Encoder precision: 'auto' = bf16 on a CPU with native bf16 (AMX/AVX512-BF16), "
-        "else dynamic int8. Part of the model identity stored with every finding.",
+        "else int8 with per-row activation scales. Part of the model identity stored with every finding.",
     )
     model_batch_invariant: bool = Field(
         default=True,
         description="Findings never depend on the posts a post was batched with: re-analysing a "
-        "post gives byte-identical findings (bf16/fp32: fixed-shape batches; int8: each window "
-        "alone). false = padded length-sorted batches: probabilities move in the last digits "
+        "post gives byte-identical findings (fixed-shape batches; int8 scales each token on "
+        "its own). false = padded length-sorted batches: probabilities move in the last digits "
         "with the batch.",
     )
     model_invariant_rows: int = Field(

@@ -35,7 +35,7 @@ def run(argv: Sequence[str] | None = None) -> Results:
 
     ap = argparse.ArgumentParser(prog="python -m bench.invariance", description=__doc__)
     ap.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
-    ap.add_argument("--dtype", default="bf16", choices=["bf16", "fp32"])
+    ap.add_argument("--dtype", default="bf16", choices=["bf16", "fp32", "int8"])
     ap.add_argument("--rows", type=int, default=16)
     ap.add_argument("--step", type=int, default=16)
     ap.add_argument("--windows", type=int, default=30, help="windows checked")

