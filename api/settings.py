@@ -48,7 +48,7 @@ class Settings(BaseSettings):
         default=16,
         ge=1,
         le=256,
-        description="Batch-invariant bf16/fp32: windows per fixed-shape batch. More = faster bulk "
+        description="Batch-invariant: windows per fixed-shape batch (every precision). More = faster bulk "
         "analysis, slower single posts (a lone post still runs a full batch); 1 = each window "
         "alone. Part of the model identity stored with every finding.",
     )

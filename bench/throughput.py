@@ -371,7 +371,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--invariant-rows",
         type=int,
         default=None,
-        help="batch-invariant bf16/fp32: windows per fixed-shape batch (default: the runtime's, "
+        help="batch-invariant: windows per fixed-shape batch (default: the runtime's, "
         "16; 1 = one window at a time)",
     )
     p.add_argument(
