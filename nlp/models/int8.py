@@ -16,8 +16,13 @@ per-token activation quantisation do, and still runs fbgemm's fast u8 x s8 kerne
     y   = y^ * s + b                      (the bias is added after rescaling)
 
 Integer accumulation is exact, and every other step is elementwise, so a row's result is the
-same bytes whatever rows surround it (in a fixed-shape batch: the rest of the encoder still
-needs fixed shapes, see ``RuntimeSettings.invariant_rows``). Weights are quantised per output
+same bytes whatever rows surround it and however many there are (tested for 1 to 1,024 rows).
+The Linear layers that stay float32 run as ``ChunkedLinear``: fixed blocks of ``CHUNK_ROWS``
+rows, so their kernels always see one shape. With both, the int8 encoder gives a window the same
+bytes in a batch of any size, provided its padded width is fixed (attention, LayerNorm and GELU
+work per token or per window): measured on the bundled model, 0 mismatches in 150 real windows
+batched with 1 to 23 others. So int8 batches windows of one width without filling the batch
+with copies (``EncoderTextModel`` batching "per-width"): a lone post costs its own windows only. Weights are quantised per output
 channel (symmetric int8); activations use 7 bits (``reduce_range``) so the AVX2 kernel's 16-bit
 pair sums cannot saturate. Per-row scales are also more accurate than per-tensor ones: pooled
 embedding cosine to fp32 on 320 real caption windows, min 0.982 / mean 0.997 (the FFN
@@ -77,12 +82,37 @@ class RowInt8Linear(nn.Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, per-row int8"
 
 
+CHUNK_ROWS = 64
+
+
+class ChunkedLinear(nn.Module):
+    """A float ``nn.Linear`` applied to fixed blocks of ``chunk`` rows (the last one zero-padded):
+    a GEMM's rounding may depend on its row count (MKL takes other paths below 4 rows, oneDNN's
+    bf16 blocking follows M), never on which rows share a block of one shape."""
+
+    def __init__(self, linear: nn.Linear, chunk: int = CHUNK_ROWS) -> None:
+        super().__init__()
+        self.linear = linear
+        self.chunk = int(chunk)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        shape = x.shape
+        x2 = x.reshape(-1, shape[-1])
+        n, c = x2.shape[0], self.chunk
+        pad = -n % c
+        if pad:
+            x2 = torch.cat([x2, x2.new_zeros(pad, x2.shape[1])])
+        y = torch.cat([self.linear(x2[a : a + c]) for a in range(0, n + pad, c)])[:n]
+        return y.reshape(*shape[:-1], y.shape[-1])
+
+
 def quantize_rows(model: nn.Module, keep: re.Pattern[str] | None = None) -> nn.Module:
     """Replace every ``nn.Linear`` of ``model`` (in place) by a ``RowInt8Linear``, except those
-    whose qualified name ``keep`` matches (they stay float32)."""
+    whose qualified name ``keep`` matches: they stay float32, as ``ChunkedLinear``."""
     for parent_name, parent in list(model.named_modules()):
         for name, child in list(parent.named_children()):
             full = f"{parent_name}.{name}" if parent_name else name
-            if isinstance(child, nn.Linear) and not (keep is not None and keep.search(full)):
-                setattr(parent, name, RowInt8Linear(child))
+            if isinstance(child, nn.Linear):
+                kept = keep is not None and keep.search(full)
+                setattr(parent, name, ChunkedLinear(child) if kept else RowInt8Linear(child))
     return model

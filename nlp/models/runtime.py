@@ -173,8 +173,13 @@ class EncoderTextModel:
         if self._info["quantization"].startswith("int8"):
             self._info["activation_scale"] = "per-row"  # nlp.models.int8, not per tensor
         self._fixed_shape = settings.batch_invariant and settings.invariant_rows > 1
+        # int8 (nlp.models.int8): a window's bytes do not depend on the row count, only on its
+        # padded width, so batches of one width are not filled up with copies
+        self._free_rows = self._fixed_shape and self._info["quantization"].startswith("int8")
         self._info["batching"] = (
-            f"fixed-{settings.invariant_rows}x{settings.length_step}"
+            f"per-width-{settings.length_step}"
+            if self._free_rows
+            else f"fixed-{settings.invariant_rows}x{settings.length_step}"
             if self._fixed_shape
             else "invariant"
             if settings.batch_invariant
@@ -369,8 +374,9 @@ class EncoderTextModel:
             by_width: dict[int, list[int]] = {}
             for j in order:
                 by_width.setdefault(self._bucket(len(windows[j])), []).append(j)
+            fill = 0 if self._free_rows else m
             for width, js in sorted(by_width.items()):
-                batches += [(js[a : a + m], width, m) for a in range(0, len(js), m)]
+                batches += [(js[a : a + m], width, fill) for a in range(0, len(js), m)]
         else:
             bs = 1 if self.settings.batch_invariant else self.settings.batch_size
             batches = [(order[a : a + bs], None, 0) for a in range(0, len(order), bs)]

@@ -10,7 +10,7 @@ import pytest
 import torch
 from torch import nn
 
-from nlp.models.int8 import RowInt8Linear, quantize_rows
+from nlp.models.int8 import ChunkedLinear, RowInt8Linear, quantize_rows
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +72,26 @@ def test_quantize_rows_keeps_matching_layers_float() -> None:
     model.output.add_module("dense", nn.Linear(8, 8))
     quantize_rows(model, keep=re.compile(r"(^|\.)output\.dense$"))
     assert isinstance(model.dense, RowInt8Linear)
-    assert type(model.output.dense) is nn.Linear
-    quantize_rows(model)
-    assert isinstance(model.output.dense, RowInt8Linear)
+    assert isinstance(model.output.dense, ChunkedLinear)
+    assert type(model.output.dense.linear) is nn.Linear
+
+    full = nn.Sequential()
+    full.add_module("output", nn.Sequential())
+    full.output.add_module("dense", nn.Linear(8, 8))
+    quantize_rows(full)
+    assert isinstance(full.output.dense, RowInt8Linear)
+
+
+def test_chunked_linear_row_ignores_row_count() -> None:
+    torch.manual_seed(4)
+    lin = nn.Linear(48, 24)
+    c = ChunkedLinear(lin, chunk=8)
+    target = torch.randn(48)
+    with torch.no_grad():
+        alone = c(target[None])[0]
+        torch.testing.assert_close(alone, lin(target[None])[0])
+        for n_rows in (2, 3, 7, 8, 9, 30):
+            x = torch.randn(n_rows, 48)
+            x[n_rows - 1] = target
+            assert torch.equal(c(x)[n_rows - 1], alone), n_rows
+        assert c(torch.randn(2, 5, 48)).shape == (2, 5, 24)
