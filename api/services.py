@@ -189,6 +189,7 @@ def build_services(settings: Settings) -> Services:
             }
         )
     analyzer = Analyzer(model=model, jurisdictions=tuple(default))
+    analyzer.warm_up()  # not on the first French request (spaCy's fr exceptions: ~4 s)
     batcher = None
     if settings.microbatch_max_posts > 0:
         from api.batching import AnalyzeBatcher

@@ -112,6 +112,13 @@ class Analyzer:
         self.batch_size = batch_size or self.config.thresholds.analysis.batch_size
         self.jurisdictions = self.resolve_jurisdictions(jurisdictions)
 
+    def warm_up(self) -> None:
+        """Load what the first posts would otherwise load lazily (tokenizers of every supported
+        language, language id): a long-running service calls this before it reports ready."""
+        warm = getattr(self.preprocessor, "warm_up", None)
+        if callable(warm):
+            warm()
+
     # ------------------------------------------------------------------ info
     @property
     def model_info(self) -> dict[str, str] | None:

@@ -340,6 +340,16 @@ class Preprocessor:
     def _blank(self, lang: str) -> Any:
         return blank_tokenizer(lang)
 
+    def warm_up(self) -> None:
+        """Build every tokenizer and the language-id model now rather than on the first post
+        of each language: spaCy's French tokenizer exceptions alone take ~4 s to import (Dutch
+        ~1.5 s), which would otherwise land on a service's first French request."""
+        from nlp.langid import detect_language
+
+        for lang in sorted(TOKENIZER_LANGUAGES | set(self.languages) | {_BLANKABLE_FALLBACK}):
+            self._blank(lang)
+        detect_language("warm-up text for the language identifier")
+
     def _choose_language(
         self, post: Post, norm: NormalizedText
     ) -> tuple[str, float, str, str, str | None]:

@@ -239,3 +239,18 @@ def test_property_all_spans_slice_original(text: str) -> None:
     assert 0 <= p.fold_offset <= len(text)
     if p.hashtag_block_start is not None:
         assert p.hashtag_block_start in {h.start for h in p.hashtags + p.mentions}
+
+
+def test_warm_up_builds_every_tokenizer_before_the_first_post(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import nlp.preprocess as pp
+    from nlp.analyzer import Analyzer
+
+    cache: dict[str, object] = {}
+    monkeypatch.setattr(pp, "_BLANK_CACHE", cache)
+    Analyzer(model=None, jurisdictions=("fr",)).warm_up()
+    assert set(pp.TOKENIZER_LANGUAGES) | {"xx"} <= set(cache)
+    fr = cache["fr"]
+    pre = Preprocessor().process(Post(id="1", text="Publicité : ma routine avec @marque"))
+    assert pre.tokenizer_language == "fr" and cache["fr"] is fr  # reused, not rebuilt
