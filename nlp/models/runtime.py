@@ -154,6 +154,7 @@ class EncoderTextModel:
         settings: RuntimeSettings = RuntimeSettings(),  # noqa: B008 (frozen dataclass)
     ) -> None:
         workers = resolve_workers(settings)
+        self._workers = workers
         self._pool: Any = None
         if workers > 1:
             from concurrent.futures import ThreadPoolExecutor
@@ -376,7 +377,12 @@ class EncoderTextModel:
                 by_width.setdefault(self._bucket(len(windows[j])), []).append(j)
             fill = 0 if self._free_rows else m
             for width, js in sorted(by_width.items()):
-                batches += [(js[a : a + m], width, fill) for a in range(0, len(js), m)]
+                size = m
+                if self._free_rows and self._workers > 1:
+                    # any row count gives the same bytes: share each width among the workers
+                    # (a micro-batch of a few posts would otherwise leave one core idle)
+                    size = max(1, min(m, -(-len(js) // self._workers)))
+                batches += [(js[a : a + size], width, fill) for a in range(0, len(js), size)]
         else:
             bs = 1 if self.settings.batch_invariant else self.settings.batch_size
             batches = [(order[a : a + bs], None, 0) for a in range(0, len(order), bs)]

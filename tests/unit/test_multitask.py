@@ -293,20 +293,26 @@ def test_runtime_batch_invariant_outputs_ignore_batch_mates(
     np.testing.assert_array_equal(rt.encode([target])[0], rt.encode([long, target])[1])
 
 
-def test_runtime_parallel_window_workers_give_the_same_bytes(trained: MultiTaskModel) -> None:
+@pytest.mark.parametrize("quantization", ["bf16", "int8"])
+def test_runtime_parallel_window_workers_give_the_same_bytes(
+    trained: MultiTaskModel, quantization: str
+) -> None:
     threads = torch.get_num_threads()
     texts = [" ".join(t for t, _ in EXAMPLES), *(t for t, _ in EXAMPLES)]
+    q: Any = quantization
     try:
         one = EncoderTextModel.from_multitask(
-            trained, settings=RuntimeSettings(quantization="bf16", max_length=12, num_threads=1)
+            trained, settings=RuntimeSettings(quantization=q, max_length=12, num_threads=1)
         )
         two = EncoderTextModel.from_multitask(
             trained,
-            settings=RuntimeSettings(quantization="bf16", max_length=12, encoder_workers=2),
+            settings=RuntimeSettings(quantization=q, max_length=12, encoder_workers=2),
         )
         assert torch.get_num_threads() == 1 and two.info["threads_per_window"] == "1"
+        # int8 splits each width's windows between the two workers: other row counts, same bytes
         assert two.predict(texts) == one.predict(texts)
         assert two.predict(texts[3:4])[0] == one.predict(texts)[3]
+        assert two.predict(texts * 3) == one.predict(texts * 3)
         torch.set_num_threads(3)
         assert resolve_workers(RuntimeSettings()) == 3  # auto: one per torch thread
         assert resolve_workers(RuntimeSettings(num_threads=2)) == 1
