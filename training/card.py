@@ -232,7 +232,7 @@ def write_model_card(art_dir: Path) -> Path:
     lines += [
         "Produced by `python -m training.evaluate --task all --split test --jobs 4 --update` through "
         "the serving path (`nlp.models.artifact.load_artifact`: LoRA merged, the serving precision "
-        "(`auto`: bf16 on a CPU with native bf16, else dynamic int8; the quantization rows below "
+        "(`auto`: bf16 on a CPU with native bf16, else int8 with per-row activation scales; the quantization rows below "
         "name it), one window of `max_length` tokens per text); temperatures and thresholds come from validation, "
         "the test splits are touched only for this report. The two large held-out Pinterest sets are "
         "scored on a seeded 3,000-row subsample.",

@@ -299,7 +299,7 @@ class Evaluator:
             yield metric("disclosure", ds, "test", "auc", roc_auc_score(y, p))
 
     def quantization(self) -> Iterator[dict[str, Any]]:
-        """The served precision (this Evaluator's model) and dynamic int8 against fp32, on the
+        """The served precision (this Evaluator's model) and int8 against fp32, on the
         two sets with published targets. Metric names carry the precision: macro_f1_bf16,
         macro_f1_int8_minus_fp32, ..."""
         from sklearn.metrics import f1_score
