@@ -48,8 +48,8 @@ class Settings(BaseSettings):
         default=16,
         ge=1,
         le=256,
-        description="Batch-invariant: windows per fixed-shape batch (every precision). More = faster bulk "
-        "analysis, slower single posts (a lone post still runs a full batch); 1 = each window "
+        description="Batch-invariant: windows per batch. More = faster bulk analysis; bf16/fp32 "
+        "fill every batch to this size, so single posts get slower (int8 never fills); 1 = each window "
         "alone. Part of the model identity stored with every finding.",
     )
     model_threads: int | None = Field(

@@ -108,9 +108,11 @@ class RuntimeSettings:
     # short batch is filled with copies of its first window). A matrix product of one shape
     # computes a row the same way whatever the other rows hold, so a window's vector is the same
     # bytes in any slot and beside any windows (measured on the real model, bf16 and fp32), at
-    # ~3x the speed of one window at a time (int8 too: its activation scales are per row). The
-    # shape is part of the bytes: it is recorded in ``info["batching"]``. invariant_rows=1: one
-    # window at a time.
+    # ~3x the speed of one window at a time. The shape is part of the bytes: it is recorded in
+    # ``info["batching"]``. int8 (per-row activation scales, ``nlp.models.int8``) gives a window
+    # the same bytes for ANY row count at its width, so its batches hold up to
+    # ``invariant_rows`` windows and are never filled with copies ("per-width"). invariant_rows=1:
+    # one window at a time.
     invariant_rows: int = 16
     length_step: int = 16
 
@@ -171,12 +173,13 @@ class EncoderTextModel:
         self.calibration = {k: float(v) for k, v in (calibration or {}).items()}
         self._info = {k: str(v) for k, v in info.items()}
         self._info["quantization"] = resolve_quantization(settings.quantization)
-        if self._info["quantization"].startswith("int8"):
+        int8 = self._info["quantization"].startswith("int8")
+        if int8:
             self._info["activation_scale"] = "per-row"  # nlp.models.int8, not per tensor
         self._fixed_shape = settings.batch_invariant and settings.invariant_rows > 1
         # int8 (nlp.models.int8): a window's bytes do not depend on the row count, only on its
         # padded width, so batches of one width are not filled up with copies
-        self._free_rows = self._fixed_shape and self._info["quantization"].startswith("int8")
+        self._free_rows = self._fixed_shape and int8
         self._info["batching"] = (
             f"per-width-{settings.length_step}"
             if self._free_rows
