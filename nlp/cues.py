@@ -19,6 +19,13 @@ labelled exactly one of :data:`CUE_LABELS`:
   and the handle; ``detail``: the handle).
 - ``brand_partner_hashtag``: #<brand>partner, #<brand>ambassador, #<brand>ambassadeur, ...
   (``detail``: the brand part).
+- ``own_brand``: the creator's own brand, shop, merch or new collection ("my new collection",
+  "restock", "ma marque", "meine Kollektion"); own-brand posts are marketing too.
+- ``shop_link``: a link to a shop (a host such as shop.brand.com or brand.shop, a product or
+  collection path such as /products/...); a link that applies a code at checkout
+  (/discount/ANNA10, ?discount=ANNA10) is a ``discount_code`` instead, and affiliate wording
+  ("my referral link", "lien de parrainage", "I earn a commission") an ``affiliate_link`` with
+  ``detail="wording"``.
 
 Term lists live in ``nlp/data/cues.yaml`` (EN, FR, DE, NL, ES, IT) and are matched against
 ``norm.fold`` (case-folded, homoglyph-folded, invisible characters removed), so "#GiftΕd" and
@@ -52,9 +59,20 @@ CUE_LABELS: tuple[str, ...] = (
     "price_offer",
     "thanks_brand",
     "brand_partner_hashtag",
+    "own_brand",
+    "shop_link",
 )
 
-_PHRASE_LABELS = ("link_in_bio", "gifting", "giveaway", "price_offer")
+_PHRASE_LABELS = (
+    "link_in_bio",
+    "gifting",
+    "giveaway",
+    "price_offer",
+    "own_brand",
+    "affiliate_wording",
+)
+#: phrase groups whose spans carry another label (and this detail)
+_PHRASE_AS = {"affiliate_wording": ("affiliate_link", "wording")}
 
 
 def _alternation(patterns: list[str]) -> str:
@@ -101,6 +119,10 @@ class CueLexicon:
     brand_suffixes: tuple[str, ...]
     person_ctx_re: re.Pattern[str]
     brand_ctx_re: re.Pattern[str]
+    shop_host_parts: frozenset[str] = frozenset()
+    shop_path_prefixes: tuple[str, ...] = ()
+    discount_path_prefixes: tuple[str, ...] = ()
+    discount_params: frozenset[str] = frozenset()
 
 
 #: A word before a bare "code" that makes it not a discount code.
@@ -162,6 +184,10 @@ def _build(raw: dict[str, Any]) -> CueLexicon:
         ),
         person_ctx_re=re.compile(r"(?:^|\W)(?:" + person_ctx + r")[^\w@#]*$"),
         brand_ctx_re=re.compile(r"(?:^|\W)(?:" + brand_ctx + r")[^\w@#]*$"),
+        shop_host_parts=frozenset(str(p) for p in raw.get("shop_host_parts", [])),
+        shop_path_prefixes=tuple(str(p) for p in raw.get("shop_path_prefixes", [])),
+        discount_path_prefixes=tuple(str(p) for p in raw.get("discount_path_prefixes", [])),
+        discount_params=frozenset(str(p).casefold() for p in raw.get("discount_query_params", [])),
     )
 
 
@@ -226,7 +252,54 @@ def classify_link(url: str, lex: CueLexicon | None = None) -> tuple[str, str] | 
     d = _domain_in(host, lex.aggregators)
     if d:
         return "link_in_bio", f"link_aggregator:{d}"
+    code = _link_code(path, query, lex)
+    if code:
+        return "discount_code", code
+    if _is_shop(host, path, lex):
+        return "shop_link", host
     return None
+
+
+#: words ending in a shop word that are not shops ("workshop.org")
+_NOT_SHOP_HOSTS = ("workshop", "bishop", "photoshop", "barbershop", "sweatshop", "restore")
+
+
+def _link_code(path: str, query: str, lex: CueLexicon) -> str | None:
+    """The code a checkout link applies: Shopify ``/discount/ANNA10``, ``?discount=ANNA10``."""
+    low = path.casefold()
+    for pre in lex.discount_path_prefixes:
+        if low.startswith(pre):
+            code = path[len(pre) :].split("/", 1)[0]
+            if re.fullmatch(_CODE_BODY, code):
+                return code
+    for k, v in parse_qsl(query, keep_blank_values=False):
+        if k.casefold() in lex.discount_params and re.fullmatch(_CODE_BODY, v):
+            return v
+    return None
+
+
+def _is_shop(host: str, path: str, lex: CueLexicon) -> bool:
+    """A shop's host (shop.brand.com, brandshop.com, brand.store, x.myshopify.com) or a
+    product / collection page."""
+    labels = host.split(".")
+    if len(labels) >= 2:
+        if labels[-1] in lex.shop_host_parts or host.endswith(".myshopify.com"):
+            return True
+        for lb in labels[:-1]:
+            if lb in lex.shop_host_parts:
+                return True
+        second_level = {"co", "com", "org", "net", "ac", "gov", "gouv"}
+        name = labels[-3] if len(labels) >= 3 and labels[-2] in second_level else labels[-2]
+        if not name.endswith(_NOT_SHOP_HOSTS):
+            for part in lex.shop_host_parts:
+                if (
+                    len(part) >= 4
+                    and len(name) > len(part)
+                    and (name.startswith(part) or name.endswith(part))
+                ):
+                    return True
+    low = "/" + path.casefold()
+    return any(f"/{pre}" in low for pre in lex.shop_path_prefixes)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -286,13 +359,17 @@ def find_cues(
         url = norm.fold[norm.from_original(sp.start) : norm.from_original(sp.end)]
         link_hosts.append(_host_path_query(url)[0])
         got = classify_link(url, lex)
+        if got and got[0] == "discount_code":  # the code as written, not case-folded
+            plain = norm.text[norm.from_original(sp.start) : norm.from_original(sp.end)]
+            got = (got[0], _link_code(*_host_path_query(plain)[1:], lex) or got[1])
         if got:
             out.append(Span(start=sp.start, end=sp.end, text=sp.text, label=got[0], detail=got[1]))
 
     # phrase lists: one scan; a weak word only where no strong phrase starts
     for m in lex.phrase_re.finditer(fold):
         group = m.lastgroup or ""
-        sp = norm.span(m.start(), m.end(), group[2:], detail="weak" if group[0] == "w" else None)
+        label, detail = _PHRASE_AS.get(group[2:], (group[2:], None))
+        sp = norm.span(m.start(), m.end(), label, detail="weak" if group[0] == "w" else detail)
         if not _overlaps(sp.start, sp.end, blocked):
             out.append(sp)
 

@@ -15,24 +15,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from nlp.cues import CUE_LABELS as _CUE_LABELS
+
 RULE_ID = re.compile(r"^[a-z]{2}(\.[a-z0-9_]+)+$")
 LANG = re.compile(r"^[a-z]{2}$")
 
 #: Cue labels the preprocessor emits (nlp/cues.py); a pack may only name these.
-CUE_LABELS = frozenset(
-    {
-        "brand_mention",
-        "discount_code",
-        "affiliate_link",
-        "short_link",
-        "link_in_bio",
-        "gifting",
-        "giveaway",
-        "price_offer",
-        "thanks_brand",
-        "brand_partner_hashtag",
-    }
-)
+CUE_LABELS = frozenset(_CUE_LABELS)
 
 Form = Literal["hashtag", "plain"]
 Severity = Literal["inadequate", "needs_review"]

@@ -133,6 +133,46 @@ CASES = [
         "loccitane",
     ),
     ("fr", "#DiorAmbassadeur", "brand_partner_hashtag", "#DiorAmbassadeur", "dior"),
+    # own brand
+    ("en", "My new collection is finally here!", "own_brand", "My new collection", None),
+    ("en", "hoodies are back in stock", "own_brand", "back in stock", None),
+    ("en", "RESTOCK friday 7pm", "own_brand", "RESTOCK", None),
+    ("en", "new merch today", "own_brand", "merch", "weak"),
+    ("fr", "Ma marque fête ses 2 ans", "own_brand", "Ma marque", None),
+    ("fr", "ma première collection arrive", "own_brand", "ma première collection", None),
+    ("de", "meine neue Kollektion ist da", "own_brand", "meine neue Kollektion", None),
+    ("es", "mi nueva colección", "own_brand", "mi nueva colección", None),
+    ("it", "la mia nuova collezione", "own_brand", "la mia nuova collezione", None),
+    # shop links and checkout codes
+    ("en", "hoodies at shopmybrand.com", "shop_link", "shopmybrand.com", "shopmybrand.com"),
+    (
+        "en",
+        "https://glowco.com/products/serum",
+        "shop_link",
+        "https://glowco.com/products/serum",
+        None,
+    ),
+    ("en", "shop.glowco.co.uk", "shop_link", "shop.glowco.co.uk", None),
+    ("en", "https://anna.myshopify.com", "shop_link", "https://anna.myshopify.com", None),
+    (
+        "en",
+        "https://glowco.com/discount/ANNA10",
+        "discount_code",
+        "https://glowco.com/discount/ANNA10",
+        "ANNA10",
+    ),
+    (
+        "en",
+        "https://glowco.com/?discount=ANNA10",
+        "discount_code",
+        "https://glowco.com/?discount=ANNA10",
+        "ANNA10",
+    ),
+    # affiliate wording
+    ("en", "sign up with my referral link", "affiliate_link", "my referral link", "wording"),
+    ("en", "I may earn a commission", "affiliate_link", "I may earn a commission", "wording"),
+    ("fr", "mon lien de parrainage en bio", "affiliate_link", "mon lien de parrainage", "wording"),
+    ("de", "Affiliate-Links unten", "affiliate_link", "Affiliate-Links", "wording"),
 ]
 
 
@@ -166,6 +206,13 @@ def test_find_cues_table(
         ("my blog https://example.com/post", "affiliate_link"),
         ("my blog https://example.com/post", "short_link"),
         ("thanks for watching @you", "thanks_brand"),
+        ("my brand new car", "own_brand"),
+        ("our brand new puppy", "own_brand"),
+        ("my collection of vinyl", "own_brand"),
+        ("the new range rover", "own_brand"),
+        ("we did a workshop https://workshop.org/day1", "shop_link"),
+        ("read https://example.com/blog/post", "shop_link"),
+        ("login https://example.com/auth?code=XYZ123", "discount_code"),
     ],
 )
 def test_find_cues_negatives(caption: str, label: str) -> None:

@@ -335,6 +335,82 @@ CASES: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
         {"ambiguous_wording"},
         {},
     ),
+    # --- own brand and shop links (packs 2026.1)
+    # own-brand wording next to a brand handle or a shop link: an ad without a label
+    (
+        "uk",
+        "So proud of @annaskin 🥹 restock drops Friday at 7pm!",
+        "undisclosed",
+        {"own_brand_promotion", "commercial_cues_without_label"},
+        {},
+    ),
+    (
+        "uk",
+        "New merch drop 🔥 hoodies available at shopmyband.com",
+        "undisclosed",
+        {"own_brand_promotion"},
+        {},
+    ),
+    # own-brand wording alone: a lead for review, not an accusation
+    (
+        "uk",
+        "My new collection is finally here 😭 go go go",
+        "needs_review",
+        {"own_brand_promotion", "weak_commercial_cues"},
+        {},
+    ),
+    ("uk", "Ad | My new collection is finally here, link in bio", "compliant", set(), {}),
+    ("us", "#ad my own brand just launched: glowco.shop", "compliant", set(), {}),
+    ("fr", "Ma marque fête ses 2 ans : -20% sur tout le site !", "undisclosed", set(), {}),
+    (
+        "fr",
+        "Publicité - Ma marque fête ses 2 ans : -20% sur tout le site !",
+        "compliant",
+        set(),
+        {},
+    ),
+    # a checkout link that applies a code is a discount code
+    (
+        "de",
+        "Mein Herbstlook 🍂 https://aboutyou.de/discount/LISA10",
+        "undisclosed",
+        {"commercial_cues_without_label"},
+        {},
+    ),
+    # a shop link next to a brand handle; a product page alone is only a lead
+    ("uk", "Wearing @glowco https://glowco.com/products/serum", "undisclosed", set(), {}),
+    (
+        "uk",
+        "my routine https://glowco.com/products/serum",
+        "needs_review",
+        {"weak_commercial_cues"},
+        {},
+    ),
+    # 'PR' wording is flagged; "I was sent this" is a gift
+    (
+        "uk",
+        "PR product - I was sent this by @drunkelephant, all opinions my own",
+        "inadequate",
+        {"ambiguous_wording"},
+        {},
+    ),
+    # the model may dismiss a lone brand tag, never a thanks to a brand's handle
+    (
+        "uk",
+        "Dinner tonight with @hellofresh",
+        "not_commercial",
+        {"model_dismissed_weak_cues"},
+        {"commercial_probability": 0.02},
+    ),
+    (
+        "uk",
+        "Thank you @hellofresh! Dinner is served",
+        "needs_review",
+        {"weak_commercial_cues"},
+        {"commercial_probability": 0.02},
+    ),
+    # everyday phrases that are not own-brand promotion
+    ("uk", "my brand new car 🚗 and my collection of vinyl", "not_commercial", set(), {}),
 ]
 
 
