@@ -48,9 +48,11 @@ class Settings(BaseSettings):
         default=16,
         ge=1,
         le=256,
-        description="Batch-invariant: windows per batch. More = faster bulk analysis; bf16/fp32 "
-        "fill every batch to this size, so single posts get slower (int8 never fills); 1 = each window "
-        "alone. Part of the model identity stored with every finding.",
+        description="Batch-invariant: windows per batch. More = faster bulk analysis; fp32, and "
+        "bf16 on a CPU where the load-time probe finds its kernels change a window's bytes with "
+        "the row count, fill every batch to this size, so single posts get slower (int8 never "
+        "fills, nor bf16 where the probe passes: info 'row_probe'); 1 = each window alone. Part "
+        "of the model identity stored with every finding.",
     )
     model_threads: int | None = Field(
         default=None, ge=1, description="torch intra-op threads for the encoder (default: torch's)."

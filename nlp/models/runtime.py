@@ -115,6 +115,10 @@ class RuntimeSettings:
     # one window at a time.
     invariant_rows: int = 16
     length_step: int = 16
+    # bf16: probe at load whether this CPU gives a window the same bytes for any row count at
+    # its width, and if so batch like int8 ("per-width": a lone post runs one window, not a
+    # 16-row batch of copies). False keeps fixed-shape batches without probing.
+    free_rows: bool = True
 
 
 def merge_lora(encoder: nn.Module) -> nn.Module:
@@ -132,7 +136,14 @@ def quantize_encoder(encoder: nn.Module, quantization: Quantization | str) -> nn
 
         return quantize_rows(encoder, None if quantization == "int8-full" else _KEEP_FP32)
     if quantization == "bf16":
-        return encoder.to(torch.bfloat16)
+        encoder = encoder.to(torch.bfloat16)
+        # bf16 attention: the eager path (bmm + softmax) beats torch's flash kernel for CPU at
+        # these short windows (16 x 64: 128 vs 142 ms a batch on one Zen AVX512-BF16 core);
+        # int8 and fp32 measured the same either way, so they keep the default (sdpa)
+        setter = getattr(encoder, "set_attn_implementation", None)
+        if callable(setter):
+            setter("eager")
+        return encoder
     if quantization == "fp32":
         return encoder
     raise ValueError(
@@ -174,21 +185,16 @@ class EncoderTextModel:
         self._info = {k: str(v) for k, v in info.items()}
         self._info["quantization"] = resolve_quantization(settings.quantization)
         int8 = self._info["quantization"].startswith("int8")
+        attn = getattr(getattr(self.encoder, "config", None), "_attn_implementation", None)
+        if isinstance(attn, str):
+            self._info["attention"] = attn  # part of the bytes, like the batching
         if int8:
             self._info["activation_scale"] = "per-row"  # nlp.models.int8, not per tensor
         self._fixed_shape = settings.batch_invariant and settings.invariant_rows > 1
         # int8 (nlp.models.int8): a window's bytes do not depend on the row count, only on its
-        # padded width, so batches of one width are not filled up with copies
+        # padded width, so batches of one width are not filled up with copies; bf16 too where a
+        # probe at load shows it on this CPU (see _rows_invariant)
         self._free_rows = self._fixed_shape and int8
-        self._info["batching"] = (
-            f"per-width-{settings.length_step}"
-            if self._free_rows
-            else f"fixed-{settings.invariant_rows}x{settings.length_step}"
-            if self._fixed_shape
-            else "invariant"
-            if settings.batch_invariant
-            else "padded"
-        )
         cfg = getattr(self.encoder, "config", None)
         self._max_positions = int(getattr(cfg, "max_position_embeddings", 512) or 512)
         if self._pool is not None:
@@ -203,6 +209,18 @@ class EncoderTextModel:
         )
         if self._fixed_shape:
             self._warm_up()
+            if not self._free_rows and settings.free_rows and self._info["quantization"] == "bf16":
+                self._free_rows = self._rows_invariant()
+                self._info["row_probe"] = "passed" if self._free_rows else "failed"
+        self._info["batching"] = (
+            f"per-width-{settings.length_step}"
+            if self._free_rows
+            else f"fixed-{settings.invariant_rows}x{settings.length_step}"
+            if self._fixed_shape
+            else "invariant"
+            if settings.batch_invariant
+            else "padded"
+        )
 
     @classmethod
     def from_multitask(
@@ -340,6 +358,37 @@ class EncoderTextModel:
         for w in widths:
             self._encode_batch([[self._bos_id] + [self._pad_id] * (w - 2) + [self._eos_id]], [0],
                                w, int(self.settings.invariant_rows))  # fmt: skip
+
+    def _rows_invariant(self) -> bool:
+        """Does a window get the same bytes for ANY row count at its width, here? int8 does by
+        construction; bf16 depends on the CPU's kernels: on AVX512-BF16 without AMX, 0 of 90
+        row-count changes moved a byte (``bench.invariance --dtype bf16``), on AMX 31 of 90
+        did. So this probes the two largest widths at 1, 2, 3, 7 and all-but-one rows against
+        a full batch (about 0.3 s at load); one differing byte keeps fixed-shape batches."""
+        gen = torch.Generator().manual_seed(0)
+        m = int(self.settings.invariant_rows)
+        vocab = int(getattr(self.tokenizer, "vocab_size", 0) or 1000)
+        top = min(self.settings.max_length, self._max_positions)
+        widths = sorted({min(self._bucket(n), top) for n in (top, max(2, top // 2))})
+        for width in widths:
+            wins = [
+                [self._bos_id]
+                + torch.randint(
+                    5, max(vocab - 1, 6), (width - 2 - (r % 3),), generator=gen
+                ).tolist()
+                + [self._eos_id]
+                for r in range(m)
+            ]
+            ref = self._encode_batch(wins, list(range(m)), width, m)
+            for rows in sorted({1, 2, 3, 7, m - 1} & set(range(1, m))):
+                got = self._encode_batch(wins, list(range(rows)), width, 0)
+                if not torch.equal(got, ref[:rows]):
+                    log.warning(
+                        "bf16 is not row-count invariant on this CPU (width %d, %d rows): "
+                        "fixed-shape batches", width, rows,
+                    )  # fmt: skip
+                    return False
+        return True
 
     def _bucket(self, n: int) -> int:
         """A window's padded length in fixed-shape mode."""

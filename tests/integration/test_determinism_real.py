@@ -52,8 +52,10 @@ def _bytes(a: Any) -> str:
 
 
 def _batching(model: Any) -> str:
-    """bf16/fp32: fixed-shape batches; int8 (per-row activation scales): any row count."""
-    return "per-width-16" if model.info["quantization"].startswith("int8") else "fixed-16x16"
+    """int8 (per-row activation scales), and bf16 where the load-time probe found this CPU's
+    kernels row-count invariant: any row count; otherwise fixed-shape batches."""
+    free = model.info["quantization"].startswith("int8") or model.info.get("row_probe") == "passed"
+    return "per-width-16" if free else "fixed-16x16"
 
 
 def test_real_model_outputs_are_batch_invariant(analyzer: Any) -> None:

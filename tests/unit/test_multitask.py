@@ -274,8 +274,11 @@ def test_runtime_batch_invariant_outputs_ignore_batch_mates(
     )
     q = rt.info["quantization"]
     assert q in ("fp32", "int8", "bf16")
-    # bf16/fp32 run fixed-shape batches; int8 (per-row scales) any row count at a fixed width
-    assert rt.info["batching"] == ("per-width-16" if q == "int8" else "fixed-16x16")
+    # fp32 runs fixed-shape batches; int8 (per-row scales) any row count at a fixed width, and
+    # bf16 too where the load-time probe found this CPU's kernels row-count invariant
+    free = q == "int8" or rt.info.get("row_probe") == "passed"
+    assert rt.info["batching"] == ("per-width-16" if free else "fixed-16x16")
+    assert ("row_probe" in rt.info) == (q == "bf16")
     assert (rt.info.get("activation_scale") == "per-row") == (q == "int8")
     target = EXAMPLES[1][0]
     long = " ".join(t for t, _ in EXAMPLES)  # several windows
@@ -291,6 +294,33 @@ def test_runtime_batch_invariant_outputs_ignore_batch_mates(
         got = rt.predict(company)[company.index(target)]
         assert got == alone, company
     np.testing.assert_array_equal(rt.encode([target])[0], rt.encode([long, target])[1])
+
+
+def test_bf16_row_probe_falls_back_to_fixed_shapes_when_rows_change_bytes(
+    trained: MultiTaskModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where a CPU's bf16 kernels give a window other bytes at another row count, the load-time
+    probe sees it and every batch keeps the fixed shape (copies fill it), so outputs still
+    ignore batch mates; free_rows=False never probes."""
+    orig = EncoderTextModel._encode_batch
+
+    def row_dependent(self, windows, idx, width=None, rows=0):  # type: ignore[no-untyped-def]
+        out = orig(self, windows, idx, width, rows)
+        return out + 1e-3 * (max(rows, len(idx)) % 5)  # what a kernel blocking on M might do
+
+    monkeypatch.setattr(EncoderTextModel, "_encode_batch", row_dependent)
+    rt = EncoderTextModel.from_multitask(
+        trained, settings=RuntimeSettings(quantization="bf16", max_length=12)
+    )
+    assert rt.info["row_probe"] == "failed" and rt.info["batching"] == "fixed-16x16"
+    target = EXAMPLES[1][0]
+    alone = rt.predict([target])[0]
+    assert rt.predict([EXAMPLES[0][0], target])[1] == alone
+    monkeypatch.setattr(EncoderTextModel, "_encode_batch", orig)
+    off = EncoderTextModel.from_multitask(
+        trained, settings=RuntimeSettings(quantization="bf16", max_length=12, free_rows=False)
+    )
+    assert "row_probe" not in off.info and off.info["batching"] == "fixed-16x16"
 
 
 @pytest.mark.parametrize("quantization", ["bf16", "int8"])
