@@ -409,6 +409,15 @@ CASES: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
         {"weak_commercial_cues"},
         {"commercial_probability": 0.02},
     ),
+    # a bare 'ambassador' does not say it is an ad (ASA, FTC)
+    (
+        "uk",
+        "Brand ambassador for @gymshark 💪 new drop out now",
+        "inadequate",
+        {"ambiguous_wording"},
+        {},
+    ),
+    ("us", "Proud brand ambassador of @nike", "inadequate", {"ambiguous_wording"}, {}),
     # everyday phrases that are not own-brand promotion
     ("uk", "my brand new car 🚗 and my collection of vinyl", "not_commercial", set(), {}),
 ]
