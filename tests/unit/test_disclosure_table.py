@@ -361,7 +361,21 @@ CASES: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
     ),
     ("uk", "Ad | My new collection is finally here, link in bio", "compliant", set(), {}),
     ("us", "#ad my own brand just launched: glowco.shop", "compliant", set(), {}),
-    ("fr", "Ma marque fête ses 2 ans : -20% sur tout le site !", "undisclosed", set(), {}),
+    # outside the UK, own-brand wording is a lead for review only (sources silent on own brand)
+    (
+        "fr",
+        "Ma marque fête ses 2 ans : -20% sur tout le site !",
+        "needs_review",
+        {"own_brand_promotion", "weak_commercial_cues"},
+        {},
+    ),
+    (
+        "uk",
+        "My brand turns 2 today: 20% off everything!",
+        "undisclosed",
+        {"own_brand_promotion"},
+        {},
+    ),
     (
         "fr",
         "Publicité - Ma marque fête ses 2 ans : -20% sur tout le site !",
