@@ -215,3 +215,28 @@ def test_analyze_batcher_shares_one_call_and_keeps_cross_post_per_request(
     assert sorted(seen) == [["a1", "a2"], ["b1"]]  # cross-post never mixes two requests
     assert a == [{"post": "a1", "with": ["a1", "a2"]}, {"post": "a2", "with": ["a1", "a2"]}]
     assert b == [{"post": "b1", "with": ["b1"]}]
+
+
+def test_free_row_batches_are_shared_by_tokens_not_split_per_width() -> None:
+    """A micro-batch of a few posts: split only the batch holding more than a worker's share
+    of the tokens, so both cores work but each width is not cut in two forward calls."""
+    from nlp.models.runtime import _share
+
+    # 10 windows of 64 tokens dominate: halved; the small widths stay whole
+    batches = [
+        ([0, 1, 2], 16, 0),
+        ([3, 4, 5, 6], 32, 0),
+        ([7, 8], 48, 0),
+        (list(range(9, 19)), 64, 0),
+    ]
+    out = _share(batches, 2)
+    assert sorted(j for js, _, _ in out for j in js) == list(range(19))  # every window once
+    assert len(out) == 5
+    assert ([9, 10, 11, 12, 13], 64, 0) in out and ([14, 15, 16, 17, 18], 64, 0) in out
+    # balanced already: nothing split; one worker: nothing split; one window: cannot split
+    even = [([0, 1], 64, 0), ([2, 3], 64, 0)]
+    assert _share(even, 2) == even
+    assert _share(batches, 1) == batches
+    assert _share([([0], 64, 0)], 2) == [([0], 64, 0)]
+    # one width alone is shared between the workers
+    assert [len(js) for js, _, _ in _share([(list(range(16)), 64, 0)], 2)] == [8, 8]
