@@ -70,6 +70,8 @@ class PackScan:
     index: TokenIndex | None = None
 
 
+#: weak cues a low commercial score may not dismiss (the post goes to review instead)
+_NEVER_DISMISSED = frozenset({"thanks_brand", "own_brand"})
 _BRAND_CONTEXT = frozenset({"affiliate_link", "short_link", "link_in_bio", "discount_code"})
 _NO_FOLD_FORMATS = frozenset({"story", "live"})
 
@@ -297,8 +299,9 @@ class DisclosureAuditor:
             if p >= cfg.model_high:
                 return "yes", reasons
             # thanking a brand's handle is how many hide a tie (EU 2024 sweep: 11% of the
-            # commercial posts); the model may not overrule it, a person looks
-            if p < cfg.weak_cues_dismiss_below and "thanks_brand" not in weak:
+            # commercial posts), and own-brand wording states the interest outright: the model
+            # may not overrule them, a person looks
+            if p < cfg.weak_cues_dismiss_below and not weak & _NEVER_DISMISSED:
                 return "no", ["model_dismissed_weak_cues"]
             return "maybe", ["weak_commercial_cues"]
         if p is not None and p >= cfg.model_threshold:

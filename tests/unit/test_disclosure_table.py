@@ -432,6 +432,14 @@ CASES: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
         {},
     ),
     ("us", "Proud brand ambassador of @nike", "inadequate", {"ambiguous_wording"}, {}),
+    # nor own-brand wording: a low score sends it to review, not to not_commercial
+    (
+        "fr",
+        "Ma marque fête ses 2 ans : -20% sur tout le site !",
+        "needs_review",
+        {"own_brand_promotion"},
+        {"commercial_probability": 0.02},
+    ),
     # everyday phrases that are not own-brand promotion
     ("uk", "my brand new car 🚗 and my collection of vinyl", "not_commercial", set(), {}),
 ]
