@@ -382,8 +382,9 @@ class EncoderTextModel:
         """Does a window get the same bytes for ANY row count at its width, here? int8 does by
         construction; bf16 depends on the CPU's kernels: on AVX512-BF16 without AMX, 0 of 90
         row-count changes moved a byte (``bench.invariance --dtype bf16``), on AMX (with the
-        flash-attention kernel then) 31 of 90 did. So this probes the two largest widths at 1, 2, 3, 7 and all-but-one rows against
-        a full batch (about 0.6 s at load, one core); one differing byte keeps fixed-shape batches."""
+        flash-attention kernel then) 31 of 90 did. So this probes the two largest widths at 1,
+        2, 3, 7 and all-but-one rows against a full batch (about 0.6 s at load, one core); one
+        differing byte keeps fixed-shape batches. It runs under the serving thread settings."""
         gen = torch.Generator().manual_seed(0)
         m = int(self.settings.invariant_rows)
         vocab = int(getattr(self.tokenizer, "vocab_size", 0) or 1000)
