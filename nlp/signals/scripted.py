@@ -68,15 +68,21 @@ class ScriptedCopyDetector:
 
     def __init__(self, settings: ScriptedSettings | None = None) -> None:
         self.settings = settings or ScriptedSettings()
+        # the permutations depend on (num_perm, seed) only: drawn once, not for every text
+        template = MinHash(num_perm=self.settings.num_perm, seed=self.settings.seed)
+        self._permutations = template.permutations
+        self._scheme = template.scheme
 
     def signature(self, text: str) -> MinHash | None:
         s = self.settings
         words = normalise_words(text)
         if len(words) < s.min_words:
             return None
-        m = MinHash(num_perm=s.num_perm, seed=s.seed)
-        for sh in sorted(shingles(words, s.shingle_words)):
-            m.update(sh.encode("utf-8"))
+        m = MinHash(
+            num_perm=s.num_perm, seed=s.seed, permutations=self._permutations, scheme=self._scheme
+        )
+        # one vectorised update per text (the same hash values as one update per shingle)
+        m.update_batch([sh.encode("utf-8") for sh in sorted(shingles(words, s.shingle_words))])
         return m
 
     def detect(self, items: Sequence[tuple[str, str, str]]) -> ScriptedReport:
