@@ -14,6 +14,7 @@ of ``norm.text`` (map a token with ``norm.span(tok.idx, tok.idx + len(tok), labe
 
 from __future__ import annotations
 
+import bisect
 import re
 import threading
 from collections.abc import Iterable, Iterator
@@ -110,10 +111,6 @@ HASHTAG_RE = re.compile(r"(?<![\w&#/])#(?!\d+\b)\w+")
 MENTION_RE = re.compile(r"(?<![\w@.])@\w(?:[\w.]*\w)?")
 
 
-def _overlaps(s: int, e: int, taken: list[tuple[int, int]]) -> bool:
-    return any(s < te and ts < e for ts, te in taken)
-
-
 def extract_links(norm: NormalizedText) -> list[Span]:
     out = []
     for m in URL_RE.finditer(norm.fold):
@@ -131,11 +128,15 @@ def extract_links(norm: NormalizedText) -> list[Span]:
 def _extract(
     norm: NormalizedText, regex: re.Pattern[str], label: str, links: list[Span]
 ) -> list[Span]:
-    taken = [(sp.start, sp.end) for sp in links]
+    # links come from one regex scan: sorted and disjoint, so the only one that can overlap
+    # [s, e) is the last starting before e (a bisect, not a scan of every link per match)
+    taken = sorted((sp.start, sp.end) for sp in links)
+    starts = [ts for ts, _ in taken]
     out = []
     for m in regex.finditer(norm.fold):
         sp = norm.span(m.start(), m.end(), label)
-        if not _overlaps(sp.start, sp.end, taken):
+        k = bisect.bisect_left(starts, sp.end) - 1
+        if k < 0 or taken[k][1] <= sp.start:
             out.append(sp)
     return out
 
