@@ -20,7 +20,8 @@ labelled exactly one of :data:`CUE_LABELS`:
 - ``brand_partner_hashtag``: #<brand>partner, #<brand>ambassador, #<brand>ambassadeur, ...
   (``detail``: the brand part).
 - ``own_brand``: the creator's own brand, shop, merch or new collection ("my new collection",
-  "restock", "ma marque", "meine Kollektion"); own-brand posts are marketing too.
+  "my shop", "ma marque", "meine Kollektion"); own-brand posts are marketing too. Restocks
+  and pre-orders ("back in stock", "réassort") are availability: ``price_offer``.
 - ``shop_link``: a link to a shop (a host such as shop.brand.com or brand.shop, a product or
   collection path such as /products/...); a link that applies a code at checkout
   (/discount/ANNA10, ?discount=ANNA10) is a ``discount_code`` instead, and affiliate wording

@@ -135,8 +135,8 @@ CASES = [
     ("fr", "#DiorAmbassadeur", "brand_partner_hashtag", "#DiorAmbassadeur", "dior"),
     # own brand
     ("en", "My new collection is finally here!", "own_brand", "My new collection", None),
-    ("en", "hoodies are back in stock", "own_brand", "back in stock", None),
-    ("en", "RESTOCK friday 7pm", "own_brand", "RESTOCK", None),
+    ("en", "hoodies are back in stock", "price_offer", "back in stock", None),
+    ("en", "RESTOCK friday 7pm", "price_offer", "RESTOCK", None),
     ("en", "new merch today", "own_brand", "merch", "weak"),
     ("fr", "Ma marque fête ses 2 ans", "own_brand", "Ma marque", None),
     ("fr", "ma première collection arrive", "own_brand", "ma première collection", None),

@@ -339,9 +339,17 @@ CASES: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
     # own-brand wording next to a brand handle or a shop link: an ad without a label
     (
         "uk",
-        "So proud of @annaskin 🥹 restock drops Friday at 7pm!",
+        "So proud of my brand @annaskin 🥹 new drop Friday at 7pm!",
         "undisclosed",
         {"own_brand_promotion", "commercial_cues_without_label"},
+        {},
+    ),
+    # a restock is availability (like 'available at'), whoever sells it: not own-brand
+    (
+        "uk",
+        "Finally back in stock at @boots, ran to get mine",
+        "undisclosed",
+        {"commercial_cues_without_label"},
         {},
     ),
     (
