@@ -212,6 +212,7 @@ def test_find_cues_table(
         ("the new range rover", "own_brand"),
         ("we did a workshop https://workshop.org/day1", "shop_link"),
         ("read https://example.com/blog/post", "shop_link"),
+        ("loved this book https://www.amazon.com/dp/B01ABCDEFG", "shop_link"),
         ("login https://example.com/auth?code=XYZ123", "discount_code"),
     ],
 )
