@@ -261,6 +261,8 @@ def classify_link(url: str, lex: CueLexicon | None = None) -> tuple[str, str] | 
     return None
 
 
+#: second-level labels under a country code (brand.co.uk: the name is "brand")
+_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "gouv"})
 #: words ending in a shop word that are not shops ("workshop.org")
 _NOT_SHOP_HOSTS = ("workshop", "bishop", "photoshop", "barbershop", "sweatshop", "restore")
 
@@ -284,13 +286,9 @@ def _is_shop(host: str, path: str, lex: CueLexicon) -> bool:
     product / collection page."""
     labels = host.split(".")
     if len(labels) >= 2:
-        if labels[-1] in lex.shop_host_parts or host.endswith(".myshopify.com"):
+        if host.endswith(".myshopify.com") or any(lb in lex.shop_host_parts for lb in labels):
             return True
-        for lb in labels[:-1]:
-            if lb in lex.shop_host_parts:
-                return True
-        second_level = {"co", "com", "org", "net", "ac", "gov", "gouv"}
-        name = labels[-3] if len(labels) >= 3 and labels[-2] in second_level else labels[-2]
+        name = labels[-3] if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL else labels[-2]
         if not name.endswith(_NOT_SHOP_HOSTS):
             for part in lex.shop_host_parts:
                 if (
