@@ -77,6 +77,12 @@ def _is_emoji(ch: str) -> bool:
     return o > 0x7F and unicodedata.category(ch) in ("So", "Sk")
 
 
+def _is_enclosed_letter(ch: str) -> bool:
+    """Squared, negative circled or negative squared A-Z (folded to letters, see HOMOGLYPHS)."""
+    o = ord(ch)
+    return any(b <= o < b + 26 for b in (0x1F130, 0x1F150, 0x1F170))
+
+
 def _is_joining_script(ch: str) -> bool:
     """Letters of scripts where ZWJ/ZWNJ are orthographic (Arabic, Indic, ...), not Latin/
     Cyrillic/Greek, where a joiner inside a word is a filter-dodging trick."""
@@ -126,6 +132,8 @@ def _keep_contextual(text: str, i: int, ch: str, n: int) -> bool:
             return False
         if nxt == _KEYCAP and (prev.isdigit() or prev in "#*"):
             return True
+        if _is_enclosed_letter(prev):
+            return False  # "🅰️🅳": folded to letters, the selector would split the word
         return _is_emoji(prev) and text[i - 1] == prev
     o = ord(ch)
     if 0xE0020 <= o <= 0xE007F:
@@ -164,6 +172,11 @@ HOMOGLYPHS: dict[str, str] = {
     "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-",
     "\u2212": "-",
 }  # fmt: skip
+# Enclosed capitals NFKC leaves alone, a way to write a label that stands out: squared
+# (U+1F130), negative circled (U+1F150) and negative squared (U+1F170, "🅰🅳") A-Z
+HOMOGLYPHS.update(
+    {chr(base + i): chr(ord("a") + i) for base in (0x1F130, 0x1F150, 0x1F170) for i in range(26)}
+)
 _FOLD_TABLE = str.maketrans(HOMOGLYPHS)
 
 

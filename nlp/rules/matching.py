@@ -74,9 +74,14 @@ def _word_re(w: str, *, hashtag: bool) -> str:
     return _apos(re.escape(w))
 
 
+_APOS = re.compile("['’]")
+
+
 def _apos(escaped: str) -> str:
     """Typographic and straight apostrophes are the same letter for matching."""
-    return escaped.replace("'", "['’]").replace("’", "['’]")
+    # one pass: replacing one apostrophe and then the other would rewrite the class just
+    # inserted ("['['’]]"), and no term with an apostrophe would ever match
+    return _APOS.sub("['’]", escaped)
 
 
 def term_pattern(

@@ -450,6 +450,81 @@ CASES: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
     ),
     # everyday phrases that are not own-brand promotion
     ("uk", "my brand new car 🚗 and my collection of vinyl", "not_commercial", set(), {}),
+    # a sentence that says this post is an ad is the label; "an ad for" in prose is not (2026.2)
+    (
+        "uk",
+        "This post is an ad for @hellofresh, use code JESS60 for £60 off",
+        "compliant",
+        set(),
+        {},
+    ),
+    ("us", "this is an ad! my routine with @olay, code KIM20", "compliant", set(), {}),
+    (
+        "uk",
+        "Saw an ad for @nike on the tube and laughed, code NOPE10 lol",
+        "undisclosed",
+        {"commercial_cues_without_label"},
+        {},
+    ),
+    # a German audience: the English sentence is a foreign label, like '#ad'
+    (
+        "de",
+        "This is an ad: mein neues Ritual mit @olay, Code LISA10",
+        "needs_review",
+        {"wrong_language"},
+        {},
+    ),
+    # 'collab' / 'partnered' / 'teamed up' with a brand's handle state a tie: commercial, unclear
+    (
+        "uk",
+        "Collab with @boohoo 💕 swipe to see all 5 looks, shop via the link in my bio",
+        "inadequate",
+        {"ambiguous_wording"},
+        {},
+    ),
+    (
+        "uk",
+        "I've teamed up with @lloydsbank to share my budget",
+        "inadequate",
+        {"ambiguous_wording"},
+        {},
+    ),
+    ("us", "collab x @olay 🌞 link in bio", "inadequate", {"ambiguous_wording"}, {}),
+    ("us", "Partnered with @olay for this one 🌞", "needs_review", {"ambiguous_wording"}, {}),
+    ("ie", "Partnered with @boots for this one", "needs_review", {"ambiguous_wording"}, {}),
+    # a collab with a person, no handle: stays the everyday word (review next to weak cues)
+    (
+        "uk",
+        "New video up! collab with my sister, link in bio",
+        "needs_review",
+        {"ambiguous_wording"},
+        {},
+    ),
+    # enclosed capitals ("🅰🅳") are the letters they show
+    ("uk", "🅰🅳 my new @nike trainers, code ANNA10", "compliant", set(), {}),
+    # a shortening of the mandatory French wording is an attempt, not the wording (2026.2)
+    (
+        "fr",
+        "[Collab commerciale] Ma routine @loreal code LEA15",
+        "inadequate",
+        {"ambiguous_wording"},
+        {},
+    ),
+    (
+        "be",
+        "Collab commerciale avec @loreal, code LEA15",
+        "needs_review",
+        {"ambiguous_wording"},
+        {},
+    ),
+    # terms with an apostrophe match (straight or typographic): here a negation
+    (
+        "uk",
+        "This isn’t an ad, I just love @cerave and bought it myself",
+        "needs_review",
+        {"negated_disclosure"},
+        {},
+    ),
 ]
 
 
@@ -586,6 +661,14 @@ def test_categories_france(pre: Preprocessor, auditor: DisclosureAuditor) -> Non
         if f.kind == "category"
     ]
     assert g.verdict.value == "needs_review" and "missing_required_label" not in g.reasons
+    # keywords with an apostrophe, straight or typographic
+    for text, rule in [
+        ("Publicité - Mes injections d'acide hyaluronique chez @clinic, code LEA", "aesthetic"),
+        ("Publicité - Les jeux d’argent avec @winamax, code LEA10", "gambling"),
+    ]:
+        got = [f.rule_ids for f in audit(pre, auditor, text, "fr") if f.kind == "category"]
+        assert got and all(r.startswith("fr.category.") for ids in got for r in ids), text
+        assert any(rule in r for ids in got for r in ids), got
     # not commercial: no category finding for a mention
     assert not [
         f

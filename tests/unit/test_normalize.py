@@ -33,6 +33,9 @@ ZERO_WIDTH = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u200
         ("Stra\u00dfe", "Stra\u00dfe", "stra\u00dfe"),  # length kept (no "ss")
         ("\u0130stanbul", "\u0130stanbul", "istanbul"),
         ("x\ufe0fy", "xy", "xy"),  # a variation selector after a letter is a trick
+        ("\U0001f170\U0001f173", "\U0001f170\U0001f173", "ad"),  # negative squared A D
+        ("\U0001f170\ufe0f\U0001f173\ufe0f", "\U0001f170\U0001f173", "ad"),  # + VS16
+        ("\U0001f150\U0001f155", "\U0001f150\U0001f155", "af"),  # negative circled
     ],
 )
 def test_normalize_text_and_fold(original: str, text: str, fold: str) -> None:
