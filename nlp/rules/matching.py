@@ -30,6 +30,13 @@ _SEP = r"[\s\-_]+"
 # the English word "ad" in prose or Latin, not a label (foreign-label lists only; packs say it)
 _AD_NOT_BEFORE = ("hoc", "infinitum", "nauseam", "esempio")
 _AD_NOT_AFTER = ("a", "an", "the", "this", "that", "any", "every", "one", "tv", "radio")
+# Words after the English word "ad" that make it a noun in prose or Latin, whatever the pack
+# lists ("Ad astra", "an ad break", "my ad blocker"); a plain "ad-" compound ("ad-free",
+# "ad-blockers", "AD-HD") is never the label either.
+_AD_PROSE_NEXT = (
+    "astra", "break", "breaks", "blocker", "blockers", "block", "blocking", "space", "spaces",
+    "revenue", "hominem", "libitum", "lib", "libs", "absurdum", "personam", "valorem",
+)  # fmt: skip
 
 
 class _DeaccentTable(dict[int, int]):
@@ -95,6 +102,9 @@ def term_pattern(
     if words and words[0].startswith("#"):  # written as a hashtag in the pack
         words[0] = words[0][1:]
         forms = ["hashtag"]
+    is_ad = words == ["ad"]
+    if is_ad:
+        not_before = list(not_before) + [w for w in _AD_PROSE_NEXT if w not in not_before]
     alts: list[str] = []
     if "hashtag" in forms:
         body = "".join(_word_re(w, hashtag=True) for w in words)
@@ -105,11 +115,12 @@ def term_pattern(
             r"(?<!(?<!\w)" + re.escape(fold_term(x, accent_sensitive)) + r"\s)"
             for x in (not_after or [])
         )
-        alts.append(prose + r"(?<![\w#@/.])" + body + r"(?![\w@])")
+        compound = r"(?!-[^\W\d_])" if is_ad else ""
+        alts.append(prose + r"(?<![\w#@/.])" + body + r"(?![\w@])" + compound)
     pat = "(?:" + "|".join(alts) + ")"
     if not_before:
         nb = "|".join(re.escape(fold_term(x, accent_sensitive)) for x in not_before)
-        pat += r"(?!\s+(?:" + nb + r")(?!\w))"
+        pat += r"(?![\s\-]+(?:" + nb + r")(?!\w))"
     return pat
 
 

@@ -573,9 +573,24 @@ def test_disclosure_label_word_boundaries(pre: Preprocessor, auditor: Disclosure
         "Saw an ad for these trainers @nike, code SAM10",
         "Mail me: ad@nike.com, code SAM10",
         "An ad hoc trip with @nike, code SAM10",
+        # compounds and prose nouns, under every pack that reads English "ad"
+        "Enjoy ad-free listening with @spotify, code SAM10",
+        "AD-HD awareness: my story @nike code SAM10",
+        "Ad astra! New telescope from @celestron, code SAM10",
+        "My Ad Break podcast is out, code SAM10 @acast",
+        "Turned my ad blocker off for @nike, code SAM10",
+    ]:
+        for code in ("uk", "us", "de"):
+            f = disclosure(audit(pre, auditor, text, code))
+            assert f.verdict.value != "compliant", (code, text, f.reasons)
+            assert not [e for e in f.evidence if e.label.endswith("disclosure")], (code, text)
+    # the label itself next to those words stays the label
+    for text in [
+        "Ad | Ad-free mornings with @calm, code CALM20",
+        "#ad free delivery @nike code X1",
     ]:
         f = disclosure(audit(pre, auditor, text, "uk"))
-        assert f.verdict.value != "compliant", (text, f.reasons)
+        assert f.verdict.value == "compliant", (text, f.reasons)
     # invisible characters and look-alike letters do not hide the label
     for text in ["#a\u200bd new drop @nike code SAM10", "#\u0430d new drop @nike code SAM10"]:
         f = disclosure(audit(pre, auditor, text, "uk"))
