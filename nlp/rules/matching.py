@@ -70,6 +70,58 @@ def _words(term: str) -> list[str]:
     return [w for w in re.split(r"\s+", term.strip()) if w]
 
 
+# Label nouns that are everyday nouns too. Right after one of the first words the plain form
+# is prose ("j'ai vu une publicité", "diese Werbung nervt", "I work in advertising"), before one
+# of the second it is another word ("Anzeige erstattet": a police report); a sentence that says
+# the post IS one ("ce post est une publicité", "dies ist eine Anzeige") is the label again: those
+# statements are added wherever the noun is listed (accepted, flagged or foreign).
+# Keys are folded without accents.
+_LABEL_PROSE: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    "advert": (("a", "an", "the", "this", "that", "new", "tv", "radio", "every", "any", "your",
+                "his", "her", "their", "our", "its"), (), ("is an {}",)),
+    "advertisement": (("a", "an", "the", "this", "that", "new", "tv", "radio", "every", "any",
+                       "your", "his", "her", "their", "our", "its"), (), ("is an {}",)),
+    "advertising": (("in", "of", "the", "tv", "radio", "online", "digital", "false",
+                     "misleading", "about", "into", "targeted", "print"), (), ()),
+    "publicite": (("une", "la", "de", "des", "les", "cette", "ma", "ta", "sa", "notre", "votre",
+                   "leur", "en", "aucune", "sans"), (),
+                  ("est une {}", "est de la {}", "s'agit d'une {}")),
+    "werbung": (("die", "der", "den", "dem", "diese", "dieser", "diesen", "eine", "einer", "jede",
+                 "jeder", "neue", "neuen", "deine", "eure", "in", "gegen", "ohne"), (),
+                ("ist eine {}",)),
+    "anzeige": (("die", "der", "eine", "einer", "meine", "deine", "seine", "ihre"),
+                ("erstattet", "erstatten", "erstattest", "gegen", "aufgegeben"), ("ist eine {}",)),
+    "publicidad": (("la", "una", "de", "en", "esta", "sin", "tanta", "mucha"), (),
+                   ("es una {}",)),
+    "pubblicita": (("la", "una", "della", "di", "questa", "nella", "in", "alla", "senza"), (),
+                   ("è una {}",)),
+    "reclame": (("de", "die", "een", "deze", "in", "dat"), (), ("is een {}",)),
+    "advertentie": (("de", "een", "die", "deze"), (), ("is een {}",)),
+    "reklam": (("en", "den", "ingen", "om", "mot", "all", "av"), (), ()),
+    "annons": (("en", "den", "ingen", "min", "din"), (), ("är en {}",)),
+}  # fmt: skip
+
+
+def _prose_key(term: str) -> str | None:
+    words = _words(deaccent(fold_term(term)))
+    return words[0] if len(words) == 1 and words[0] in _LABEL_PROSE else None
+
+
+def _with_statements(terms: list[Term]) -> list[Term]:
+    """``terms`` plus, for each everyday label noun among them, the sentences that say the post
+    is one ("est une publicité"), plain form only."""
+    out = list(terms)
+    for t in terms:
+        key = _prose_key(t.term) if "plain" in t.forms else None
+        for st in _LABEL_PROSE[key][2] if key else ():
+            out.append(
+                t.model_copy(
+                    update={"term": st.format(t.term), "forms": ["plain"], "not_after": []}
+                )
+            )
+    return out
+
+
 def _word_re(w: str, *, hashtag: bool) -> str:
     if w == "{brand}":
         return _BRAND_HASHTAG if hashtag else _BRAND_PLAIN
@@ -105,6 +157,11 @@ def term_pattern(
     is_ad = words == ["ad"]
     if is_ad:
         not_before = list(not_before) + [w for w in _AD_PROSE_NEXT if w not in not_before]
+    key = _prose_key(term)
+    if key:
+        before, after, _ = _LABEL_PROSE[key]
+        not_after = list(not_after or []) + [w for w in before if w not in (not_after or [])]
+        not_before = list(not_before) + [w for w in after if w not in not_before]
     alts: list[str] = []
     if "hashtag" in forms:
         body = "".join(_word_re(w, hashtag=True) for w in words)
@@ -293,12 +350,32 @@ def _plain_terms(words: list[str], lang: str, reason: str) -> list[Term]:
 
 def compile_pack(pack: RulePack, common: CommonLexicon) -> CompiledPack:
     acc = pack.disclosure.accent_sensitive
-    accepted = pack.disclosure.accepted_terms()
-    flagged = [
-        t.model_copy(update={"rule": t.rule or pack.disclosure.flagged_rule})
-        for t in pack.disclosure.flagged
-    ]
+    accepted = _with_statements(pack.disclosure.accepted_terms())
+    flagged = _with_statements(
+        [
+            t.model_copy(update={"rule": t.rule or pack.disclosure.flagged_rule})
+            for t in pack.disclosure.flagged
+        ]
+    )
     known = {fold_term(t.term.lstrip("#"), acc) for t in accepted + flagged}
+    # a label of the audience's own language that the pack neither accepts nor flags ("advert"
+    # where the sources name "advertisement", "Bezahlte Partnerschaft"): not ignored, reviewed
+    unlisted = [
+        Term(
+            term=w,
+            lang=lang,
+            reason="unlisted_wording",
+            severity="needs_review",
+            rule=pack.disclosure.flagged_rule or pack.disclosure.rule,
+            not_before=list(_AD_NOT_BEFORE) if w == "ad" else [],
+            not_after=list(_AD_NOT_AFTER) if w == "ad" else [],
+        )
+        for lang, words in common.labels_by_language.items()
+        if lang in pack.disclosure.accepted
+        for w in words
+        if fold_term(w.lstrip("#"), acc) not in known
+    ]
+    flagged += _with_statements(unlisted)
     foreign: list[Term] = []
     for lang, words in common.labels_by_language.items():
         if lang in pack.disclosure.accepted:
@@ -336,7 +413,7 @@ def compile_pack(pack: RulePack, common: CommonLexicon) -> CompiledPack:
         pack=pack,
         accepted=TermSet(accepted, acc),
         flagged=TermSet(flagged, acc),
-        foreign=TermSet(foreign, acc),
+        foreign=TermSet(_with_statements(foreign), acc),
         negations=TermSet(negations, acc),
         categories=cats,
         extra_labels=extras,

@@ -517,6 +517,50 @@ CASES: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
         {"ambiguous_wording"},
         {},
     ),
+    # a label noun used as an everyday noun is prose, not the label (ruleset 2026.2)
+    ("fr", "J'ai vu une publicité pour @nike hier, code LEA10 lol", "undisclosed", set(), {}),
+    ("de", "Diese Werbung nervt. Code LISA10 bei @zalando", "undisclosed", set(), {}),
+    ("de", "Ich habe Anzeige erstattet. Code LISA10 bei @zalando", "undisclosed", set(), {}),
+    ("es", "Trabajo en publicidad desde 2019 💼 código LAURA10 @zara", "undisclosed", set(), {}),
+    ("it", "Odio la pubblicità su YouTube, codice GIULIA10 su @zara", "undisclosed", set(), {}),
+    ("nl", "Die reclame van @nike is grappig, code SANNE10", "undisclosed", set(), {}),
+    ("uk", "Loved the new advert from @nike, code SAM10", "undisclosed", set(), {}),
+    # ... while a sentence saying the post is one is the label
+    ("fr", "Ce post est une publicité pour @nike, code LEA10", "compliant", set(), {}),
+    ("fr", "Il s’agit d’une publicité pour @nike, code LEA10", "compliant", set(), {}),
+    ("de", "Dies ist eine Anzeige für @zalando, Code LISA10", "compliant", set(), {}),
+    ("it", "Questo post è una pubblicità di @zara, codice GIULIA10", "compliant", set(), {}),
+    ("uk", "This is an advert for @nike, code SAM10", "compliant", set(), {}),
+    (
+        "de",
+        "Unterstützt durch Produktplatzierung. Heute: @dyson, Code LISA10",
+        "compliant",
+        set(),
+        {},
+    ),
+    (
+        "de",
+        "Dieses Video beinhaltet keine Produktplatzierung. Code LISA10 @zalando",
+        "undisclosed",
+        {"negated_disclosure"},
+        {},
+    ),
+    # the audience's own label words that a pack does not list are reviewed, not ignored
+    (
+        "de",
+        "Bezahlte Partnerschaft mit @zalando: Code LISA10",
+        "needs_review",
+        {"unlisted_wording"},
+        {},
+    ),
+    (
+        "uk",
+        "Paid promotion: my @olay routine, code KIM20",
+        "needs_review",
+        {"unlisted_wording"},
+        {},
+    ),
+    ("it", "Sponsored: la mia routine @olay, codice G10", "needs_review", {"unlisted_wording"}, {}),
     # terms with an apostrophe match (straight or typographic): here a negation
     (
         "uk",
