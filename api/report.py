@@ -71,6 +71,7 @@ LABEL_TEXT: dict[str, str] = {
     "brand_mention": "brand",
     "discount_code": "discount code",
     "affiliate_link": "affiliate link",
+    "brand_hashtag": "brand's campaign hashtag",
     "link": "link",
     "fold": "fold",
 }

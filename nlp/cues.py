@@ -19,6 +19,10 @@ labelled exactly one of :data:`CUE_LABELS`:
   and the handle; ``detail``: the handle).
 - ``brand_partner_hashtag``: #<brand>partner, #<brand>ambassador, #<brand>ambassadeur, ...
   (``detail``: the brand part).
+- ``brand_hashtag``: a hashtag naming a tagged handle (``@danielwellington ...
+  #danielwellington``, ``@coronauk ... #coronasunsets``): the brand's campaign hashtag, as a
+  brief asks for it (``detail``: the handle). Not for a ``likely_person`` handle nor for the
+  post's own creator.
 - ``own_brand``: the creator's own brand, shop, merch or new collection ("my new collection",
   "my shop", "ma marque", "meine Kollektion"); own-brand posts are marketing too. Restocks
   and pre-orders ("back in stock", "réassort") are availability: ``price_offer``.
@@ -62,7 +66,15 @@ CUE_LABELS: tuple[str, ...] = (
     "brand_partner_hashtag",
     "own_brand",
     "shop_link",
+    "brand_hashtag",
 )
+
+# a handle's regional / generic tail, dropped before comparing it with a hashtag
+# (@coronauk -> corona: #coronasunsets; @danielwellington: #danielwellington)
+_HANDLE_TAILS = (
+    "official", "global", "france", "india", "world", "store", "usa", "uk", "us", "fr", "de",
+    "it", "es", "nl", "eu", "hq",
+)  # fmt: skip
 
 _PHRASE_LABELS = (
     "link_in_bio",
@@ -335,14 +347,60 @@ def _brand_guess(
     return "unknown"
 
 
+def _handle_core(handle_fold: str) -> str:
+    bare = handle_fold.replace(".", "").replace("_", "")
+    for tail in _HANDLE_TAILS:
+        if bare.endswith(tail) and len(bare) - len(tail) >= 4:
+            return bare[: -len(tail)]
+    return bare
+
+
+def _brand_hashtags(
+    norm: NormalizedText, hashtags: list[Span], cues: list[Span], creator: str | None
+) -> list[Span]:
+    """Hashtags that name a tagged brand handle (see ``brand_hashtag`` in the docstring)."""
+    if not hashtags:
+        return []
+    fold = norm.fold
+    cores: list[tuple[str, str]] = []  # (core name, handle as written)
+    for c in cues:
+        if c.label != "brand_mention" or c.detail == "likely_person":
+            continue
+        i = norm.from_original(c.start)
+        j = norm.from_original(c.end)
+        handle = fold[i + 1 : j]
+        if creator and handle.replace(".", "").replace("_", "") == creator.replace(".", "").replace(
+            "_", ""
+        ):
+            continue
+        core = _handle_core(handle)
+        if len(core) >= 4:
+            cores.append((core, norm.text[i:j]))  # as written, invisible characters removed
+    if not cores:
+        return []
+    taken = {(c.start, c.end) for c in cues if c.label == "brand_partner_hashtag"}
+    out: list[Span] = []
+    for sp in hashtags:
+        if (sp.start, sp.end) in taken:
+            continue
+        body = fold[norm.from_original(sp.start) + 1 : norm.from_original(sp.end)].replace("_", "")
+        for core, written in cores:
+            if body.startswith(core) or (len(body) >= 5 and core.startswith(body)):
+                out.append(sp.model_copy(update={"label": "brand_hashtag", "detail": written}))
+                break
+    return out
+
+
 def find_cues(
     norm: NormalizedText,
     hashtags: list[Span],
     mentions: list[Span],
     links: list[Span],
     lexicon: CueLexicon | None = None,
+    creator: str | None = None,
 ) -> list[Span]:
-    """Commercial cues of a normalised text, sorted by position (see module docstring)."""
+    """Commercial cues of a normalised text, sorted by position (see module docstring);
+    ``creator`` is the poster's own handle (lower case, no ``@``), never a brand here."""
     lex = lexicon or load_lexicon()
     fold = norm.fold
     out: list[Span] = []
@@ -449,6 +507,8 @@ def find_cues(
                     detail=pm.group("brand"),
                 )
             )
+
+    out.extend(_brand_hashtags(norm, hashtags, out, creator))
 
     out.sort(key=lambda c: (c.start, c.end, c.label))
     dedup: list[Span] = []

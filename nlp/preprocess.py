@@ -384,7 +384,7 @@ class Preprocessor:
         links = extract_links(norm)
         hashtags = extract_hashtags(norm, links)
         mentions = extract_mentions(norm, links)
-        cues = find_cues(norm, hashtags, mentions, links)
+        cues = find_cues(norm, hashtags, mentions, links, creator=post.creator)
         return Preprocessed(
             post=post,
             norm=norm,

@@ -71,7 +71,7 @@ class PackScan:
 
 
 #: weak cues a low commercial score may not dismiss (the post goes to review instead)
-_NEVER_DISMISSED = frozenset({"thanks_brand", "own_brand"})
+_NEVER_DISMISSED = frozenset({"thanks_brand", "own_brand", "brand_hashtag"})
 _BRAND_CONTEXT = frozenset({"affiliate_link", "short_link", "link_in_bio", "discount_code"})
 _NO_FOLD_FORMATS = frozenset({"story", "live"})
 
@@ -299,8 +299,9 @@ class DisclosureAuditor:
             if p >= cfg.model_high:
                 return "yes", reasons
             # thanking a brand's handle is how many hide a tie (EU 2024 sweep: 11% of the
-            # commercial posts), and own-brand wording states the interest outright: the model
-            # may not overrule them, a person looks
+            # commercial posts), own-brand wording states the interest outright, and a tagged
+            # brand with its own campaign hashtag is what a brief asks for: the model may not
+            # overrule them, a person looks
             if p < cfg.weak_cues_dismiss_below and not weak & _NEVER_DISMISSED:
                 return "no", ["model_dismissed_weak_cues"]
             return "maybe", ["weak_commercial_cues"]

@@ -168,6 +168,16 @@ CASES = [
         "https://glowco.com/?discount=ANNA10",
         "ANNA10",
     ),
+    # a tagged brand's campaign hashtag
+    (
+        "en",
+        "Loving my new @danielwellington watch #danielwellington #dwpickoftheday",
+        "brand_hashtag",
+        "#danielwellington",
+        "@danielwellington",
+    ),
+    ("en", "a cold @coronauk at sunset #coronasunsets", "brand_hashtag", "#coronasunsets", None),
+    ("fr", "ma routine @Sephora_France #sephora", "brand_hashtag", "#sephora", "@Sephora_France"),
     # affiliate wording
     ("en", "sign up with my referral link", "affiliate_link", "my referral link", "wording"),
     ("en", "I may earn a commission", "affiliate_link", "I may earn a commission", "wording"),
@@ -214,6 +224,11 @@ def test_find_cues_table(
         ("read https://example.com/blog/post", "shop_link"),
         ("loved this book https://www.amazon.com/dp/B01ABCDEFG", "shop_link"),
         ("login https://example.com/auth?code=XYZ123", "discount_code"),
+        # a hashtag unrelated to the handle, a short handle, a person, a partner hashtag
+        ("shoes by @nike #running #marathon", "brand_hashtag"),
+        ("with @dm #dmhaul", "brand_hashtag"),
+        ("with my friend @annasmith #annasmithwedding", "brand_hashtag"),
+        ("@nike #nikepartner", "brand_hashtag"),
     ],
 )
 def test_find_cues_negatives(caption: str, label: str) -> None:
@@ -317,3 +332,13 @@ def test_property_invisible_chars_never_change_cues(
         dirty = dirty[:pos] + ch + dirty[pos:]
     clean = [(c.label, c.detail) for c in cues_of(caption)]
     assert [(c.label, c.detail) for c in cues_of(dirty)] == clean
+
+
+def test_brand_hashtag_skips_the_creators_own_handle() -> None:
+    text = "new video with @charlidamelio #charli #fyp"
+    norm = normalize(text)
+    links = extract_links(norm)
+    args = (norm, extract_hashtags(norm, links), extract_mentions(norm, links), links)
+    assert [c.text for c in find_cues(*args) if c.label == "brand_hashtag"] == ["#charli"]
+    own = find_cues(*args, creator="charlidamelio")
+    assert [c for c in own if c.label == "brand_hashtag"] == []

@@ -545,6 +545,22 @@ CASES: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
         {"negated_disclosure"},
         {},
     ),
+    # a tagged brand with its campaign hashtag: a low model score cannot dismiss it
+    (
+        "uk",
+        "Loving my new @danielwellington watch ⌚ #danielwellington #dwpickoftheday",
+        "needs_review",
+        {"weak_commercial_cues"},
+        {"commercial_probability": 0.02},
+    ),
+    # ... while a tagged brand alone can be dismissed by the model
+    (
+        "uk",
+        "Loving my new @danielwellington watch ⌚ #watches",
+        "not_commercial",
+        {"model_dismissed_weak_cues"},
+        {"commercial_probability": 0.02},
+    ),
     # the audience's own label words that a pack does not list are reviewed, not ignored
     (
         "de",
