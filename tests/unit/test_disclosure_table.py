@@ -561,6 +561,16 @@ CASES: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
         {"model_dismissed_weak_cues"},
         {"commercial_probability": 0.02},
     ),
+    # gifted-product hashtags in Italy; '#adv' in the Netherlands (2026.2)
+    ("it", "#prodottofornitodalancome il mio nuovo profumo 💐", "compliant", set(), {}),
+    (
+        "it",
+        "Il mio nuovo profumo 💐 #suppliedby @lancome",
+        "needs_review",
+        {"ambiguous_wording"},
+        {},
+    ),
+    ("nl", "#adv | Mijn nieuwe sneakers van @nike, code SANNE10", "needs_review", set(), {}),
     # the audience's own label words that a pack does not list are reviewed, not ignored
     (
         "de",
