@@ -142,7 +142,31 @@ def landmarks(pre: Preprocessed, fold_lines: dict[str, int]) -> Landmarks:
         run = min(run, pre.hashtag_block_start)
     elif run is None:
         run = pre.hashtag_block_start
+    if run is not None:
+        run = _block_below_prose_line(text, tags, run)
     return Landmarks(fold=fold, block_start=run)
+
+
+#: At most this many tags that end a line of prose stay with that line when the trailing
+#: hashtag block starts on a later line.
+_LINE_END_TAGS = 2
+
+
+def _block_below_prose_line(text: str, tags: list[Span], run: int) -> int | None:
+    """Where the trailing block really starts when the run begins with a tag or two that end a
+    line of prose and the block proper sits on later lines ("... code SAM10 #ad" + blank lines
+    + "#fitness #gym"): those tags are read with their line, not buried in the block."""
+    nl = text.find("\n", run)
+    if nl < 0:
+        return run
+    line_start = text.rfind("\n", 0, run) + 1
+    if not re.search(r"\w", text[line_start:run]):
+        return run  # the run starts its line: the whole run is the block
+    on_line = [t for t in tags if run <= t.start < nl]
+    below = [t for t in tags if t.start > nl]
+    if len(on_line) > _LINE_END_TAGS or not below:
+        return run
+    return below[0].start
 
 
 def _overlaps(a: TermMatch, b: TermMatch) -> bool:

@@ -561,6 +561,22 @@ CASES: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
         {"model_dismissed_weak_cues"},
         {"commercial_probability": 0.02},
     ),
+    # '#ad' ending the first line is read with it, not with the hashtag block lines below
+    (
+        "uk",
+        "Loving my new @nike trainers, code SAM10 #ad\n⠀\n⠀\n#fitness #gym #running",
+        "compliant",
+        set(),
+        {},
+    ),
+    # ... but a row of hashtags ending the line is the block, whatever follows
+    (
+        "uk",
+        "Loving my new @nike trainers 👟 #fitness #gym #ad\n⠀\n#running #trainers",
+        "inadequate",
+        {"buried_in_hashtags"},
+        {},
+    ),
     # gifted-product hashtags in Italy; '#adv' in the Netherlands (2026.2)
     ("it", "#prodottofornitodalancome il mio nuovo profumo 💐", "compliant", set(), {}),
     (
