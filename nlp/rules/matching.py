@@ -231,7 +231,10 @@ class TermSet:
         self.terms = sorted(terms, key=lambda t: -len(t.term))
         self.accent_sensitive = accent_sensitive
         self.patterns: list[re.Pattern[str]] = []
-        self.by_key: dict[str, list[int]] = {}
+        # token -> (term, the other words' tokens the text must also hold): a phrase that starts
+        # with a common word ("est une publicité", "is an advert") is tried only where its
+        # rarer words occur too
+        self.by_key: dict[str, list[tuple[int, frozenset[str]]]] = {}
         # (token prefix, token suffix, characters the placeholder needs, term)
         self.affixes: list[tuple[str, str, int, int]] = []
         self.always: list[int] = []
@@ -262,7 +265,7 @@ class TermSet:
                 if lead_h is None:
                     self.always.append(i)
                 else:  # "#ai-generated": the token is "#ai"
-                    self.by_key.setdefault("#" + lead_h.group(), []).append(i)
+                    self.by_key.setdefault("#" + lead_h.group(), []).append((i, frozenset()))
         if "plain" in forms:
             first = words[0]
             lead = re.match(r"\w+", first)
@@ -271,7 +274,13 @@ class TermSet:
             elif first.endswith("*") and lead.group() == first[:-1] and len(words) == 1:
                 self.affixes.append((lead.group(), "", 0, i))
             else:
-                self.by_key.setdefault(lead.group(), []).append(i)
+                needs = frozenset(
+                    m.group()
+                    for w in words[1:]
+                    if "{brand}" not in w and not w.endswith("*")
+                    for m in re.finditer(r"\w+", w)
+                )
+                self.by_key.setdefault(lead.group(), []).append((i, needs))
 
     def __bool__(self) -> bool:
         return bool(self.terms)
@@ -287,9 +296,13 @@ class TermSet:
             if m is not None and m.end() > m.start():
                 cands.append((m.start(), m.end(), i))
 
-        for key in self.keys.intersection(idx.tokens):
+        tokens = idx.tokens
+        for key in self.keys.intersection(tokens):
+            ids = [i for i, needs in self.by_key[key] if needs <= tokens]
+            if not ids:
+                continue
             for pos in idx.positions(key):
-                for i in self.by_key[key]:
+                for i in ids:
                     confirm(i, pos)
         for head, tail, extra, i in self.affixes:
             pool = idx.hashtags if head.startswith("#") else idx.tokens
