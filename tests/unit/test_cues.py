@@ -168,6 +168,8 @@ CASES = [
         "https://glowco.com/?discount=ANNA10",
         "ANNA10",
     ),
+    ("en", "@glossier gave me this balm for free", "gifting", "gave me this balm for free", None),
+    ("en", "thanks for the free samples!", "gifting", "the free samples", None),
     # a tagged brand's campaign hashtag
     (
         "en",

@@ -577,6 +577,18 @@ CASES: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
         {"buried_in_hashtags"},
         {},
     ),
+    # plain words that state the tie: enough for the FTC, review where the label is asked for
+    ("us", "Thanks @glossier for the free product! Loving this balm", "compliant", set(), {}),
+    ("us", "@glossier gave me this balm for free and I love it", "compliant", set(), {}),
+    ("us", "I was paid by @glossier to post this, opinions mine", "compliant", set(), {}),
+    ("uk", "I was paid by @glossier to post this 💋", "needs_review", {"ambiguous_wording"}, {}),
+    (
+        "us",
+        "Nobody paid me to say this, I just love @glossier, code KIM10",
+        "undisclosed",
+        {"negated_disclosure"},
+        {},
+    ),
     # gifted-product hashtags in Italy; '#adv' in the Netherlands (2026.2)
     ("it", "#prodottofornitodalancome il mio nuovo profumo 💐", "compliant", set(), {}),
     (
