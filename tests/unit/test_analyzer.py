@@ -296,7 +296,7 @@ class _CtaModel:
         return [
             {
                 "commercial": 0.9,
-                "disclosure": 0.95 if ("link in bio" in t or "paid by" in t) else 0.05,
+                "disclosure": 0.95 if ("link in bio" in t or "compensates me" in t) else 0.05,
             }
             for t in low
         ]
@@ -316,7 +316,7 @@ def test_a_call_to_action_alone_is_not_read_as_a_disclosure() -> None:
             Post(id="a", creator="m", platform="instagram",
                  text="Obsessed with my new serum from @glowco, use code MAYA15 for 15% off, link in bio"),
             Post(id="b", creator="m", platform="instagram",
-                 text="I am paid by @glowco for this post, use code MAYA15, link in bio"),
+                 text="@glowco compensates me for this post, use code MAYA15, link in bio"),
         ]
     )  # fmt: skip
     assert [f.verdict for f in ad.findings] == [Verdict.undisclosed]
