@@ -589,6 +589,16 @@ CASES: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
         {"negated_disclosure"},
         {},
     ),
+    (
+        "fr",
+        "Je suis rémunérée par @sephora pour ce post, code LEA10",
+        "inadequate",
+        {"ambiguous_wording"},
+        {},
+    ),
+    ("it", "Pagato da @zara: il mio look, codice G10", "needs_review", {"ambiguous_wording"}, {}),
+    # ... a payment that is not the creator's ("l'ho pagato da Zara": I paid for it at Zara)
+    ("it", "L'ho pagato da Zara, codice G10 @zara", "undisclosed", set(), {}),
     # gifted-product hashtags in Italy; '#adv' in the Netherlands (2026.2)
     ("it", "#prodottofornitodalancome il mio nuovo profumo 💐", "compliant", set(), {}),
     (
