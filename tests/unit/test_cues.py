@@ -51,6 +51,21 @@ CASES = [
     # affiliate / short links / link in bio
     ("en", "shop it https://amzn.to/3xYz!", "affiliate_link", "https://amzn.to/3xYz", "amzn.to"),
     ("en", "my fave rstyle.me/n/abc", "affiliate_link", "rstyle.me/n/abc", "rstyle.me"),
+    # Impact tracking hosts and the common affiliate query parameters
+    (
+        "en",
+        "deal: https://bestbuy.7tiv.net/c/1",
+        "affiliate_link",
+        "https://bestbuy.7tiv.net/c/1",
+        "7tiv.net",
+    ),
+    (
+        "en",
+        "https://www.nike.com/t/x?afsrc=1",
+        "affiliate_link",
+        "https://www.nike.com/t/x?afsrc=1",
+        "nike.com?afsrc=",
+    ),
     ("en", "here: liketk.it/4abc", "affiliate_link", "liketk.it/4abc", "liketk.it"),
     ("en", "go.shopmy.us/p-123", "affiliate_link", "go.shopmy.us/p-123", None),
     ("en", "https://tidd.ly/3abc", "affiliate_link", "https://tidd.ly/3abc", "tidd.ly"),
