@@ -123,13 +123,14 @@ def landmarks(pre: Preprocessed, fold_lines: dict[str, int]) -> Landmarks:
     if n_lines and _value(pre.post.format) not in _NO_FOLD_FORMATS:
         # skip leading blank lines; the n-th line break after the text starts ends the preview
         i = len(text) - len(text.lstrip())
+        brk = -1
         for _ in range(n_lines):
-            j = text.find("\n", i)
-            if j < 0:
+            m = _LINE_BREAK.search(text, i)
+            if m is None:
                 break
-            i = j + 1
+            brk, i = m.start(), m.end()
         else:
-            fold = min(fold, i - 1)
+            fold = min(fold, brk)
     tags = sorted(list(pre.hashtags) + list(pre.mentions), key=lambda t: t.start)
     run: int | None = None
     end = len(text)
@@ -147,6 +148,9 @@ def landmarks(pre: Preprocessed, fold_lines: dict[str, int]) -> Landmarks:
     return Landmarks(fold=fold, block_start=run)
 
 
+#: Any line break a caption may hold (exports use CRLF; some APIs U+2028 LINE SEPARATOR).
+_LINE_BREAK = re.compile("\r\n|[\n\r\v\f\x85\u2028\u2029]")
+
 #: At most this many tags that end a line of prose stay with that line when the trailing
 #: hashtag block starts on a later line.
 _LINE_END_TAGS = 2
@@ -156,10 +160,11 @@ def _block_below_prose_line(text: str, tags: list[Span], run: int) -> int | None
     """Where the trailing block really starts when the run begins with a tag or two that end a
     line of prose and the block proper sits on later lines ("... code SAM10 #ad" + blank lines
     + "#fitness #gym"): those tags are read with their line, not buried in the block."""
-    nl = text.find("\n", run)
-    if nl < 0:
+    m = _LINE_BREAK.search(text, run)
+    if m is None:
         return run
-    line_start = text.rfind("\n", 0, run) + 1
+    nl = m.start()
+    line_start = max((b.end() for b in _LINE_BREAK.finditer(text, 0, run)), default=0)
     if not re.search(r"\w", text[line_start:run]):
         return run  # the run starts its line: the whole run is the block
     on_line = [t for t in tags if run <= t.start < nl]

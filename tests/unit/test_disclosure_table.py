@@ -714,6 +714,13 @@ def test_disclosure_two_line_feed_fold(pre: Preprocessor, auditor: DisclosureAud
     # on X there is no fold: the whole post is shown
     f = disclosure(audit(pre, auditor, text, "uk", platform="x"))
     assert f.verdict.value == "compliant"
+    # whatever the line breaks: CRLF from exports, U+2028 from some APIs
+    for br in ("\r\n", "\u2028", "\r"):
+        f = disclosure(audit(pre, auditor, text.replace("\n", br), "uk"))
+        assert f.verdict.value == "inadequate" and "below_fold" in f.reasons, repr(br)
+        tail = f"Loving my @nike trainers, code SAM10 #ad{br}.{br}.{br}#fitness #gym #running"
+        f = disclosure(audit(pre, auditor, tail, "uk"))
+        assert f.verdict.value == "compliant", (repr(br), f.reasons)
 
 
 def test_disclosure_commercial_hook(pre: Preprocessor, auditor: DisclosureAuditor) -> None:
