@@ -33,7 +33,9 @@ from nlp.errors import ConfigError
 from nlp.results import Finding, PostAnalysis, Verdict
 
 SWEEP_NAME = "clearpost.Sweep.v1"
-_COLLAB = re.compile(r"collab|samenwerking|zusammenarbeit|colaboraci|collaborazione", re.I)
+_COLLAB = re.compile(
+    r"collab|samenwerking|zusammenarbeit|kooperation|samarbete|colaboraci|collaborazione", re.I
+)
 _PARTNER = re.compile(r"partner|partenariat", re.I)
 _THANKS = re.compile(r"thank|merci|bedankt|danke|gracias|grazie|dank", re.I)
 

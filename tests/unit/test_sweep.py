@@ -83,3 +83,31 @@ def test_sweep_per_jurisdiction_and_unknown_fails() -> None:
     assert [m.jurisdiction for m in sweep(posts)] == ["uk", "fr"]
     with pytest.raises(ConfigError, match="no findings for 'de'"):
         cohort_metrics(posts, "de")
+
+
+@pytest.mark.parametrize(
+    ("wording", "collaboration", "partnership"),
+    [
+        ("in Kooperation mit", True, False),
+        ("Samarbete med", True, False),
+        ("collab with @boohoo", True, False),
+        ("partnered with @olay", False, True),
+        ("#sp", False, False),
+    ],
+)
+def test_sweep_names_the_wording_in_each_language(
+    wording: str, collaboration: bool, partnership: bool
+) -> None:
+    posts = [
+        make_analysis(
+            "e1",
+            "eva",
+            Verdict.inadequate,
+            evidence=[_span(wording, "ambiguous_disclosure")],
+            metrics={"fold_offset": 125},
+        )
+    ]
+    m = cohort_metrics(posts, "uk")
+    assert m.creators_nonstandard_wording == 1
+    assert m.creators_collaboration_wording == int(collaboration)
+    assert m.creators_partnership_wording == int(partnership)
