@@ -40,7 +40,8 @@ class UnknownJurisdictionError(ClearpostError):
         self.unknown = unknown
         self.known = known
         super().__init__(
-            f"unknown jurisdiction(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+            f"unknown jurisdiction(s): {', '.join(unknown)}; known: {', '.join(sorted(known))} "
+            "(ISO codes such as gb or deu and country names such as 'united kingdom' work too)"
         )
 
 

@@ -38,6 +38,10 @@ def test_registry_codes_are_case_insensitive_and_gb_is_uk(registry: RulePackRegi
     assert registry.get(" Fr ").id == "fr"
     assert [p.id for p in registry.resolve("uk, FR,gb")] == ["uk", "fr"]
     assert [p.id for p in registry.resolve(["de", "DE"])] == ["de"]
+    # ISO alpha-3 codes and country names, as a compliance team writes them
+    got = registry.resolve("United Kingdom, France,DEU, usa , Belgique,the Netherlands")
+    assert [p.id for p in got] == ["uk", "fr", "de", "us", "be", "nl"]
+    assert registry.get("European Union").id == "eu"
 
 
 def test_registry_unknown_code_lists_known_ones(registry: RulePackRegistry) -> None:
