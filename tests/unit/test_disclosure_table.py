@@ -791,6 +791,25 @@ def test_categories_france(pre: Preprocessor, auditor: DisclosureAuditor) -> Non
         if f.kind == "category"
     ]
     assert g.verdict.value == "needs_review" and "missing_required_label" not in g.reasons
+    # typical cases of the law's bans, in everyday wording (2026.2)
+    for text, rule in [
+        ("Publicité | Mon nouveau nez grâce au Dr @docteurx en Turquie", "aesthetic"),
+        ("Publicité | Ma greffe de cheveux chez @clinicx, -20% code LEA", "aesthetic"),
+        ("Publicité | Ce complément remplace mon traitement @naturalab", "medical_substitutes"),
+        ("Publicité | Ouvre ton compte sur @etoro et copie mes trades", "risky_finance"),
+    ]:
+        got = [f.rule_ids for f in audit(pre, auditor, text, "fr") if f.kind == "category"]
+        assert any(rule in r for ids in got for r in ids), (text, got)
+    # the alcohol warning with its apostrophes counts as the required wording
+    warned = (
+        "Publicité | Mon vin préféré @chateau. L’abus d’alcool est dangereux pour la santé, "
+        "à consommer avec modération."
+    )
+    (alc,) = [f for f in audit(pre, auditor, warned, "fr") if f.kind == "category"]
+    assert "missing_required_label" not in alc.reasons
+    # everyday words that are not the category ("rose" is a colour, Trader Joe's a shop)
+    for text in ["Publicité | Ma robe rose préférée @zara", "Publicité | Haul Trader Joe's"]:
+        assert not [f for f in audit(pre, auditor, text, "fr") if f.kind == "category"], text
     # keywords with an apostrophe, straight or typographic
     for text, rule in [
         ("Publicité - Mes injections d'acide hyaluronique chez @clinic, code LEA", "aesthetic"),
