@@ -581,6 +581,9 @@ CASES: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
     ("us", "Thanks @glossier for the free product! Loving this balm", "compliant", set(), {}),
     ("us", "@glossier gave me this balm for free and I love it", "compliant", set(), {}),
     ("us", "I was paid by @glossier to post this, opinions mine", "compliant", set(), {}),
+    ("us", "Thanks to @marriott for the free stay! 🏨", "compliant", set(), {}),
+    # a call to action is not a statement of the tie
+    ("us", "Sign up for the free trial at @calm, code KIM10", "undisclosed", set(), {}),
     ("uk", "I was paid by @glossier to post this 💋", "needs_review", {"ambiguous_wording"}, {}),
     (
         "us",
