@@ -286,9 +286,12 @@ class DisclosureAuditor:
         problems: list[str] = []
         block = lm.block_start
         if pl.not_in_trailing_hashtags and block is not None and h.start >= block:
+            # a label is buried among HASHTAGS (the FTC's "a bunch of hashtags", the ASA's
+            # "a group of hashtags"); a handle in the run is usually the sentence's own
+            # ("thanks @heinekennl #NIX18 #ad")
             others = [
                 t
-                for t in list(pre.hashtags) + list(pre.mentions)
+                for t in pre.hashtags
                 if t.start >= block and not (t.start < h.end and h.start < t.end)
             ]
             if len(others) >= pl.buried_min_other_tags:

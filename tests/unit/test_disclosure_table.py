@@ -569,6 +569,9 @@ CASES: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
         set(),
         {},
     ),
+    # a handle in the trailing run is the sentence's own: '#ad' is not buried among hashtags
+    ("uk", "GENOTEN 🧡🧡 thanks @heinekennl #NIX18 #ad", "compliant", set(), {}),
+    ("uk", "Loving these @nike trainers #run #gym #ad", "inadequate", {"buried_in_hashtags"}, {}),
     # ... but a row of hashtags ending the line is the block, whatever follows
     (
         "uk",
