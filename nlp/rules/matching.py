@@ -82,7 +82,7 @@ _LABEL_PROSE: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
     "advertisement": (("a", "an", "the", "this", "that", "new", "tv", "radio", "every", "any",
                        "your", "his", "her", "their", "our", "its"), (), ("is an {}",)),
     "advertising": (("in", "of", "the", "tv", "radio", "online", "digital", "false",
-                     "misleading", "about", "into", "targeted", "print"), (), ()),
+                     "misleading", "about", "into", "targeted", "print", "hate", "hates"), (), ()),
     "publicite": (("une", "la", "de", "des", "les", "cette", "ma", "ta", "sa", "notre", "votre",
                    "leur", "en", "aucune", "sans"), (),
                   ("est une {}", "est de la {}", "s'agit d'une {}")),
@@ -97,7 +97,8 @@ _LABEL_PROSE: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
                    ("è una {}",)),
     "reclame": (("de", "die", "een", "deze", "in", "dat"), (), ("is een {}",)),
     "advertentie": (("de", "een", "die", "deze"), (), ("is een {}",)),
-    "reklam": (("en", "den", "ingen", "om", "mot", "all", "av"), (), ()),
+    "reklam": (("en", "den", "ingen", "om", "mot", "all", "av", "hatar", "gillar", "älskar", "mer",
+                "mycket"), (), ()),
     "annons": (("en", "den", "ingen", "min", "din"), (), ("är en {}",)),
 }  # fmt: skip
 

@@ -185,6 +185,9 @@ CASES = [
     ),
     ("en", "@glossier gave me this balm for free", "gifting", "gave me this balm for free", None),
     ("en", "thanks for the free samples!", "gifting", "the free samples", None),
+    # Swedish discount codes
+    ("sv", "använd min kod LISA15 hos @hm", "discount_code", "använd min kod LISA15", "LISA15"),
+    ("sv", "Rabattkod: SOMMAR20", "discount_code", "Rabattkod: SOMMAR20", "SOMMAR20"),
     # a tagged brand's campaign hashtag
     (
         "en",
@@ -241,6 +244,8 @@ def test_find_cues_table(
         ("read https://example.com/blog/post", "shop_link"),
         ("loved this book https://www.amazon.com/dp/B01ABCDEFG", "shop_link"),
         ("login https://example.com/auth?code=XYZ123", "discount_code"),
+        ("kod för wifi finns i köket", "discount_code"),
+        ("koden är hemlig", "discount_code"),
         # a hashtag unrelated to the handle, a short handle, a person, a partner hashtag
         ("shoes by @nike #running #marathon", "brand_hashtag"),
         ("with @dm #dmhaul", "brand_hashtag"),

@@ -525,6 +525,7 @@ CASES: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
     ("it", "Odio la pubblicità su YouTube, codice GIULIA10 su @zara", "undisclosed", set(), {}),
     ("nl", "Die reclame van @nike is grappig, code SANNE10", "undisclosed", set(), {}),
     ("uk", "Loved the new advert from @nike, code SAM10", "undisclosed", set(), {}),
+    ("se", "Jag hatar reklam på YouTube, kod ANNA10 hos @hm", "undisclosed", set(), {}),
     # ... while a sentence saying the post is one is the label
     ("fr", "Ce post est une publicité pour @nike, code LEA10", "compliant", set(), {}),
     ("fr", "Il s’agit d’une publicité pour @nike, code LEA10", "compliant", set(), {}),
