@@ -185,6 +185,13 @@ CASES = [
     ),
     ("en", "@glossier gave me this balm for free", "gifting", "gave me this balm for free", None),
     ("en", "thanks for the free samples!", "gifting", "the free samples", None),
+    # Swedish (the SE pack's audience)
+    ("sv", "Länk i bio 💕", "link_in_bio", "Länk i bio", None),
+    ("sv", "Fick den av @hm, tack!", "gifting", "Fick den av", None),
+    ("sv", "Tävling! Vinn en jacka från @hm", "giveaway", "Vinn en", None),
+    ("sv", "Min nya kollektion är här", "own_brand", "Min nya kollektion", None),
+    ("sv", "Länkarna är affiliatelänkar", "affiliate_link", "affiliatelänkar", "wording"),
+    ("sv", "Tack till @hm för jackan", "thanks_brand", "Tack till @hm", "@hm"),
     # Swedish discount codes
     ("sv", "använd min kod LISA15 hos @hm", "discount_code", "använd min kod LISA15", "LISA15"),
     ("sv", "Rabattkod: SOMMAR20", "discount_code", "Rabattkod: SOMMAR20", "SOMMAR20"),
@@ -245,6 +252,8 @@ def test_find_cues_table(
         ("loved this book https://www.amazon.com/dp/B01ABCDEFG", "shop_link"),
         ("login https://example.com/auth?code=XYZ123", "discount_code"),
         ("kod för wifi finns i köket", "discount_code"),
+        ("tack för idag", "thanks_brand"),
+        ("Jag vinner alltid", "giveaway"),
         ("koden är hemlig", "discount_code"),
         # a hashtag unrelated to the handle, a short handle, a person, a partner hashtag
         ("shoes by @nike #running #marathon", "brand_hashtag"),
