@@ -78,9 +78,9 @@ def _words(term: str) -> list[str]:
 # Keys are folded without accents.
 _LABEL_PROSE: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     "advert": (("a", "an", "the", "this", "that", "new", "tv", "radio", "every", "any", "your",
-                "his", "her", "their", "our", "its"), (), ("is an {}",)),
+                "his", "her", "their", "our", "its", "christmas", "latest", "funny"), (), ("is an {}",)),
     "advertisement": (("a", "an", "the", "this", "that", "new", "tv", "radio", "every", "any",
-                       "your", "his", "her", "their", "our", "its"), (), ("is an {}",)),
+                       "your", "his", "her", "their", "our", "its", "christmas", "latest", "funny"), (), ("is an {}",)),
     "advertising": (("in", "of", "the", "tv", "radio", "online", "digital", "false",
                      "misleading", "about", "into", "targeted", "print", "hate", "hates"), (), ()),
     "publicite": (("une", "la", "de", "des", "les", "cette", "ma", "ta", "sa", "notre", "votre",
