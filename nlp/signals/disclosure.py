@@ -71,6 +71,9 @@ class PackScan:
 
 
 #: weak cues a low commercial score may not dismiss (the post goes to review instead)
+#: A pack's reason for "gifted"-style wording that suffices for a gift with no strings but not
+#: for an ad: inadequate next to a code, an affiliate link or another strong cue, else review.
+_GIFT_LABEL = "gift_label"
 _NEVER_DISMISSED = frozenset({"thanks_brand", "own_brand", "brand_hashtag"})
 _BRAND_CONTEXT = frozenset({"affiliate_link", "short_link", "link_in_bio", "discount_code"})
 _NO_FOLD_FORMATS = frozenset({"story", "live"})
@@ -409,6 +412,12 @@ class DisclosureAuditor:
         ):
             severities = {h.match.term.severity for h in scan.flagged}
             verdict = Verdict.inadequate if "inadequate" in severities else Verdict.needs_review
+            if all(h.match.term.reason == _GIFT_LABEL for h in scan.flagged) and not (
+                _cue_labels(pre, pack.commercial)[0] - {"gifting"}
+            ):
+                # "gifted" where a gift is the only tie we see: right for a gift with no
+                # strings, not for an ad; whether the brand had control is not in the text
+                verdict = Verdict.needs_review
             self._add_flagged(scan, add, rule)
             # Even acceptable wording would fail here: a misplaced flagged label is inadequate.
             for h in scan.flagged:

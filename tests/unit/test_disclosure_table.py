@@ -119,7 +119,15 @@ CASES: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
         {"ambiguous_wording"},
         {},
     ),
-    ("uk", "Gifted by @glowco, love it. Code SAM10", "inadequate", {"ambiguous_wording"}, {}),
+    ("uk", "Gifted by @glowco, love it. Code SAM10", "inadequate", {"gift_label"}, {}),
+    # a gift is the only tie in the text: 'gifted' fits a gift with no strings, so review
+    (
+        "uk",
+        "Gifted | @selfridges kindly gave me a few bits to try 💄",
+        "needs_review",
+        {"gift_label"},
+        {},
+    ),
     (
         "uk",
         "Not sponsored! I just love these @nike trainers, code SAM10",
