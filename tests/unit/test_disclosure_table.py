@@ -614,6 +614,43 @@ CASES: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
     ("it", "Pagato da @zara: il mio look, codice G10", "needs_review", {"ambiguous_wording"}, {}),
     # ... a payment that is not the creator's ("l'ho pagato da Zara": I paid for it at Zara)
     ("it", "L'ho pagato da Zara, codice G10 @zara", "undisclosed", set(), {}),
+    # "collaboration with" without its preposition, in each language (2026.2)
+    (
+        "de",
+        "Kooperation mit @zalando | Mein Look, Code LISA10",
+        "inadequate",
+        {"ambiguous_wording"},
+        {},
+    ),
+    (
+        "es",
+        "Colaboración con @zara | mis looks, código LAURA10",
+        "needs_review",
+        {"ambiguous_wording"},
+        {},
+    ),
+    (
+        "it",
+        "Collaborazione con @zara: i miei look, codice G10",
+        "needs_review",
+        {"ambiguous_wording"},
+        {},
+    ),
+    (
+        "nl",
+        "Samenwerking met @zara | mijn looks, code SANNE10",
+        "needs_review",
+        {"ambiguous_wording"},
+        {},
+    ),
+    # ... which alone does not make a post commercial
+    (
+        "de",
+        "Tolle Zusammenarbeit mit der Feuerwehr heute beim Stadtfest!",
+        "not_commercial",
+        set(),
+        {},
+    ),
     # gifted-product hashtags in Italy; '#adv' in the Netherlands (2026.2)
     ("it", "#prodottofornitodalancome il mio nuovo profumo 💐", "compliant", set(), {}),
     (
