@@ -320,6 +320,11 @@ def _overlaps(s: int, e: int, ranges: list[tuple[int, int]]) -> bool:
     return any(s < re_ and rs < e for rs, re_ in ranges)
 
 
+def _bare_handle(handle: str) -> str:
+    """A handle without its dots and underscores (@kkw.beauty, @kkw_beauty -> kkwbeauty)."""
+    return handle.replace(".", "").replace("_", "")
+
+
 def _brand_guess(
     handle_fold: str,
     before_fold: str,
@@ -336,7 +341,7 @@ def _brand_guess(
         return "likely_brand"
     if lex.brand_ctx_re.search(before_fold):
         return "likely_brand"
-    bare = handle_fold.replace(".", "").replace("_", "")
+    bare = _bare_handle(handle_fold)
     if len(bare) >= 3 and (
         any(h.startswith(bare) for h in hashtag_bodies) or any(bare in h for h in link_hosts)
     ):
@@ -348,7 +353,7 @@ def _brand_guess(
 
 
 def _handle_core(handle_fold: str) -> str:
-    bare = handle_fold.replace(".", "").replace("_", "")
+    bare = _bare_handle(handle_fold)
     for tail in _HANDLE_TAILS:
         if bare.endswith(tail) and len(bare) - len(tail) >= 4:
             return bare[: -len(tail)]
@@ -362,6 +367,7 @@ def _brand_hashtags(
     if not hashtags:
         return []
     fold = norm.fold
+    own = _bare_handle(creator) if creator else None
     cores: list[tuple[str, str]] = []  # (core name, handle as written)
     for c in cues:
         if c.label != "brand_mention" or c.detail == "likely_person":
@@ -369,9 +375,7 @@ def _brand_hashtags(
         i = norm.from_original(c.start)
         j = norm.from_original(c.end)
         handle = fold[i + 1 : j]
-        if creator and handle.replace(".", "").replace("_", "") == creator.replace(".", "").replace(
-            "_", ""
-        ):
+        if own is not None and _bare_handle(handle) == own:
             continue
         core = _handle_core(handle)
         if len(core) >= 4:

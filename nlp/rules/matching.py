@@ -372,42 +372,29 @@ def compile_pack(pack: RulePack, common: CommonLexicon) -> CompiledPack:
         ]
     )
     known = {fold_term(t.term.lstrip("#"), acc) for t in accepted + flagged}
-    # a label of the audience's own language that the pack neither accepts nor flags ("advert"
-    # where the sources name "advertisement", "Bezahlte Partnerschaft"): not ignored, reviewed
-    unlisted = [
-        Term(
-            term=w,
-            lang=lang,
-            reason="unlisted_wording",
-            severity="needs_review",
-            rule=pack.disclosure.flagged_rule or pack.disclosure.rule,
-            not_before=list(_AD_NOT_BEFORE) if w == "ad" else [],
-            not_after=list(_AD_NOT_AFTER) if w == "ad" else [],
-        )
-        for lang, words in common.labels_by_language.items()
-        if lang in pack.disclosure.accepted
-        for w in words
-        if fold_term(w.lstrip("#"), acc) not in known
-    ]
-    flagged += _with_statements(unlisted)
+    # every language's labels (common.yaml) that the pack neither accepts nor flags: one of the
+    # audience's own languages ("paid promotion", "Bezahlte Partnerschaft") is reviewed, never
+    # ignored (unlisted_wording); another language's is wrong_language
+    d = pack.disclosure
+    unlisted: list[Term] = []
     foreign: list[Term] = []
     for lang, words in common.labels_by_language.items():
-        if lang in pack.disclosure.accepted:
-            continue
+        own = lang in d.accepted
         for w in words:
             if fold_term(w.lstrip("#"), acc) in known:
                 continue
-            foreign.append(
+            (unlisted if own else foreign).append(
                 Term(
                     term=w,
                     lang=lang,
-                    reason="wrong_language",
-                    severity=pack.disclosure.foreign_label_severity,
-                    rule=pack.disclosure.rule,
+                    reason="unlisted_wording" if own else "wrong_language",
+                    severity="needs_review" if own else d.foreign_label_severity,
+                    rule=(d.flagged_rule or d.rule) if own else d.rule,
                     not_before=list(_AD_NOT_BEFORE) if w == "ad" else [],
                     not_after=list(_AD_NOT_AFTER) if w == "ad" else [],
                 )
             )
+    flagged += _with_statements(unlisted)
     negations = [
         Term(term=w, lang=lang, reason="negated_disclosure")
         for lang, words in common.negations.items()

@@ -68,12 +68,14 @@ class PackScan:
     negations: list[LabelHit] = field(default_factory=list)
     folded: str = ""
     index: TokenIndex | None = None
+    # the pack's (strong, weak) commercial cue labels in this post (see _cue_labels)
+    cues: tuple[set[str], set[str]] = field(default_factory=lambda: (set(), set()))
 
 
-#: weak cues a low commercial score may not dismiss (the post goes to review instead)
 #: A pack's reason for "gifted"-style wording that suffices for a gift with no strings but not
 #: for an ad: inadequate next to a code, an affiliate link or another strong cue, else review.
 _GIFT_LABEL = "gift_label"
+#: weak cues a low commercial score may not dismiss (the post goes to review instead)
 _NEVER_DISMISSED = frozenset({"thanks_brand", "own_brand", "brand_hashtag"})
 _BRAND_CONTEXT = frozenset({"affiliate_link", "short_link", "link_in_bio", "discount_code"})
 _NO_FOLD_FORMATS = frozenset({"story", "live"})
@@ -267,7 +269,7 @@ class DisclosureAuditor:
         def outside_links(h: LabelHit) -> bool:
             return not any(s <= h.start < e for s, e in link_ranges)
 
-        scan = PackScan(folded=folded, index=index)
+        scan = PackScan(folded=folded, index=index, cues=_cue_labels(pre, cp.pack.commercial))
         scan.negations = [h for h in (hit(m, "negation") for m in negs) if outside_links(h)]
         scan.accepted = [
             self._placed(pre, lm, cp.pack, h)
@@ -319,7 +321,7 @@ class DisclosureAuditor:
         self, pre: Preprocessed, cp: CompiledPack, scan: PackScan, p: float | None
     ) -> tuple[Commercial, list[str]]:
         cfg = cp.pack.commercial
-        strong, weak = _cue_labels(pre, cfg)
+        strong, weak = scan.cues
         self_declared = bool(scan.accepted) or any(
             h.match.term.implies_commercial for h in scan.flagged
         )
@@ -413,7 +415,7 @@ class DisclosureAuditor:
             severities = {h.match.term.severity for h in scan.flagged}
             verdict = Verdict.inadequate if "inadequate" in severities else Verdict.needs_review
             if all(h.match.term.reason == _GIFT_LABEL for h in scan.flagged) and not (
-                _cue_labels(pre, pack.commercial)[0] - {"gifting"}
+                scan.cues[0] - {"gifting"}
             ):
                 # "gifted" where a gift is the only tie we see: right for a gift with no
                 # strings, not for an ad; whether the brand had control is not in the text
@@ -525,8 +527,7 @@ class DisclosureAuditor:
         p: float | None,
         reasons: list[str],
     ) -> float:
-        cfg = cp.pack.commercial
-        n_strong = len(_cue_labels(pre, cfg)[0])
+        n_strong = len(scan.cues[0])
         if verdict == Verdict.compliant:
             c = 0.9 if scan.accepted else 0.75
         elif verdict == Verdict.inadequate:
@@ -542,7 +543,7 @@ class DisclosureAuditor:
         else:  # needs_review: how sure we are that a human should look
             c = 0.5
             if p is not None and "model_commercial_no_cues" in reasons:
-                c = 0.5 + 0.4 * (p - cfg.model_threshold)
+                c = 0.5 + 0.4 * (p - cp.pack.commercial.model_threshold)
         return round(min(1.0, max(0.0, c)), 3)
 
     @staticmethod
