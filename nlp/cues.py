@@ -9,7 +9,8 @@ labelled exactly one of :data:`CUE_LABELS`:
 - ``discount_code``: "code LOUISE20", "use my code X", "-20% avec le code X", "mit dem Code X",
   "con el código X", "codice sconto X"; ``detail`` is the code as written.
 - ``affiliate_link``: amzn.to, amazon ?tag=, rstyle.me, liketk.it, shopmy, tidd.ly, ...
-  (``detail``: the domain or the affiliate query parameter).
+  (``detail``: the domain or the affiliate query parameter; ``handle`` for a commission
+  platform's own @handle such as @liketoknow.it; ``wording`` for "my Amazon storefront").
 - ``short_link``: bit.ly, tinyurl, goo.gl, ow.ly, ... (the destination is hidden).
 - ``link_in_bio``: "link in bio", "lien en bio", "link in der Bio", "swipe up", and link
   aggregators such as linktr.ee (``detail="link_aggregator:<domain>"``).
@@ -128,6 +129,7 @@ class CueLexicon:
     affiliate_params: frozenset[str]
     short_domains: frozenset[str]
     aggregators: frozenset[str]
+    affiliate_handles: frozenset[str]
     brand_parts: tuple[str, ...]
     brand_suffixes: tuple[str, ...]
     person_ctx_re: re.Pattern[str]
@@ -191,6 +193,9 @@ def _build(raw: dict[str, Any]) -> CueLexicon:
         affiliate_params=frozenset(str(p).casefold() for p in raw["affiliate_query_params"]),
         short_domains=frozenset(str(d) for d in raw["short_domains"]),
         aggregators=frozenset(str(d) for d in raw["link_aggregators"]),
+        affiliate_handles=frozenset(
+            _bare_handle(str(h).casefold()) for h in raw.get("affiliate_handles", [])
+        ),
         brand_parts=tuple(str(p) for p in raw["brand_handle_parts"] if not str(p).startswith("$")),
         brand_suffixes=tuple(
             str(p)[1:] for p in raw["brand_handle_parts"] if str(p).startswith("$")
@@ -489,6 +494,9 @@ def find_cues(
         if t and guess == "unknown":
             guess = "likely_brand"
         out.append(sp.model_copy(update={"label": "brand_mention", "detail": guess}))
+        if _bare_handle(handle_fold) in lex.affiliate_handles:
+            # "popped it on my @liketoknow.it profile": a commission platform's own handle
+            out.append(sp.model_copy(update={"label": "affiliate_link", "detail": "handle"}))
         if t:
             ts = max(0, i - 40) + t.start()
             # skip the non-word char the pattern may have consumed before the thanks

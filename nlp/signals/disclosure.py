@@ -81,6 +81,11 @@ _BRAND_CONTEXT = frozenset({"affiliate_link", "short_link", "link_in_bio", "disc
 _NO_FOLD_FORMATS = frozenset({"story", "live"})
 
 
+def _endorsed_brand(pre: Preprocessed) -> bool:
+    """A handle the cue finder reads as a brand (its name, the words before it, its hashtag)."""
+    return any(c.label == "brand_mention" and c.detail == "likely_brand" for c in pre.cues)
+
+
 def _cue_labels(pre: Preprocessed, cfg: CommercialCfg) -> tuple[set[str], set[str]]:
     """(strong, weak) cue labels present, per the pack's commercial config."""
     labels = {
@@ -337,9 +342,16 @@ class DisclosureAuditor:
                 return "yes", reasons
             # thanking a brand's handle is how many hide a tie (EU 2024 sweep: 11% of the
             # commercial posts), own-brand wording states the interest outright, and a tagged
-            # brand with its own campaign hashtag is what a brief asks for: the model may not
-            # overrule them, a person looks
-            if p < cfg.weak_cues_dismiss_below and not weak & _NEVER_DISMISSED:
+            # brand with its own campaign hashtag is what a brief asks for, and a handle that
+            # reads as a brand ("I love this dress from @fashionnova", "@skinnyjab_official") is
+            # the endorsement regulators rule on most (FTC 2017 letters, ASA, ASAI): the model
+            # (weak on Instagram brand praise, MDID promote F1 0.44) may not overrule them, a
+            # person looks
+            if (
+                p < cfg.weak_cues_dismiss_below
+                and not weak & _NEVER_DISMISSED
+                and not _endorsed_brand(pre)
+            ):
                 return "no", ["model_dismissed_weak_cues"]
             return "maybe", ["weak_commercial_cues"]
         if p is not None and p >= cfg.model_threshold:

@@ -210,6 +210,21 @@ CASES = [
     ("en", "I may earn a commission", "affiliate_link", "I may earn a commission", "wording"),
     ("fr", "mon lien de parrainage en bio", "affiliate_link", "mon lien de parrainage", "wording"),
     ("de", "Affiliate-Links unten", "affiliate_link", "Affiliate-Links", "wording"),
+    # a commission platform named in words or by its handle (ASA 2019, 2024 rulings)
+    (
+        "en",
+        "link to my sink (on my Amazon storefront)",
+        "affiliate_link",
+        "on my Amazon storefront",
+        "wording",
+    ),
+    ("en", "shop my LTK for the rest", "affiliate_link", "shop my LTK", "wording"),
+    ("en", "also on my @liketoknow.it profile", "affiliate_link", "@liketoknow.it", "handle"),
+    # calls to follow a link to the product
+    ("en", "It's from @missselfridge Swipe up to shop", "link_in_bio", "Swipe up", None),
+    ("en", "here's the link to my dress", "link_in_bio", "the link to my dress", None),
+    ("en", "Shop here 🔗 30% off", "link_in_bio", "Shop here", None),
+    ("en", "OUTFIT LINKS", "link_in_bio", "OUTFIT LINKS", None),
 ]
 
 
@@ -252,6 +267,9 @@ def test_find_cues_table(
         ("loved this book https://www.amazon.com/dp/B01ABCDEFG", "shop_link"),
         ("login https://example.com/auth?code=XYZ123", "discount_code"),
         ("kod för wifi finns i köket", "discount_code"),
+        ("the link to the article is below", "affiliate_link"),
+        ("my amazon order came", "affiliate_link"),
+        ("ok @ltkfan", "affiliate_link"),
         ("tack för idag", "thanks_brand"),
         ("Jag vinner alltid", "giveaway"),
         ("koden är hemlig", "discount_code"),
@@ -282,6 +300,15 @@ def test_brand_mention_guesses() -> None:
     assert got["@anna"] in ("likely_brand", "unknown")
     got = dict(pairs("Love @gisou #gisouhoney", "brand_mention"))
     assert got["@gisou"] == "likely_brand"  # matches a hashtag
+    # words that make a handle a brand someone endorses, and credits said of people as often
+    got = dict(
+        pairs("I love this dress from @fashionnova! via @somewhere.collective", "brand_mention")
+    )
+    assert got["@fashionnova"] == "likely_brand"
+    assert got["@somewhere.collective"] == "unknown"
+    got = dict(pairs("dinner with @marcus_k, shot by @lena", "brand_mention"))
+    assert got["@marcus_k"] == "unknown"
+    assert got["@lena"] == "likely_person"
 
 
 def test_cues_every_label_emitted_somewhere() -> None:

@@ -297,7 +297,34 @@ CASES: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
     ("se", "Reklam för @hm: min nya jacka, använd koden EMMA10", "compliant", set(), {}),
     ("se", "Annons | Min nya jacka från @hm", "compliant", set(), {}),
     ("se", "#ad Min nya jacka från @hm", "inadequate", {"wrong_language"}, {}),
-    ("se", "I samarbete med @hm: min nya jacka", "inadequate", {"ambiguous_wording"}, {}),
+    # Reklamombudsmannen accepted 'I samarbete med <brand>' opening a story, Konsumentverket
+    # asks for 'reklam': review; a bare '#samarbete' in the hashtags stays inadequate
+    ("se", "I samarbete med @hm: min nya jacka", "needs_review", {"ambiguous_wording"}, {}),
+    (
+        "se",
+        "Min nya jacka från @hm, rabattkod EMMA10 #samarbete #höst #ootd",
+        "inadequate",
+        {"ambiguous_wording", "buried_in_hashtags"},
+        {},
+    ),
+    # --- Ireland: the label is the first word (ASAI/CCPC guidance); secondary labels need it
+    ("ie", "#Ad @dylanoaks new earrings, code SARAH10", "compliant", set(), {}),
+    ("ie", "Jewellery @dylanoaks AD (SARAH10)", "inadequate", {"not_first_line"}, {}),
+    (
+        "ie",
+        "Own brand | our new candles are in, 20% off with code GLOW20",
+        "inadequate",
+        {"ambiguous_wording"},
+        {},
+    ),
+    ("ie", "#Gifted @glossier sent me the new balm", "needs_review", {"gift_label"}, {}),
+    (
+        "ie",
+        "#Gifted @glossier balm, 15% off with my code AOIFE15",
+        "inadequate",
+        {"gift_label"},
+        {},
+    ),
     # --- Netherlands (NL)
     ("nl", "#reclame Mijn nieuwe jas van @zalando, kortingscode EMMA10", "compliant", set(), {}),
     ("nl", "Betaalde samenwerking met @zalando: mijn nieuwe jas", "compliant", set(), {}),
@@ -562,10 +589,33 @@ CASES: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
         {"weak_commercial_cues"},
         {"commercial_probability": 0.02},
     ),
-    # ... while a tagged brand alone can be dismissed by the model
+    # ... and so can't a handle the words before it make a brand someone endorses (the FTC's
+    # 2017 letters quoted "I Love this Dress from @fashionnova!")
     (
         "uk",
         "Loving my new @danielwellington watch ⌚ #watches",
+        "needs_review",
+        {"weak_commercial_cues"},
+        {"commercial_probability": 0.02},
+    ),
+    (
+        "us",
+        "I love this dress from @fashionnova!",
+        "needs_review",
+        {"weak_commercial_cues"},
+        {"commercial_probability": 0.02},
+    ),
+    # ... while a credited handle ("via @x", "with @x") can be dismissed by the model
+    (
+        "uk",
+        "Sunday walk with @annabelle.m 🌿 #weekend",
+        "not_commercial",
+        {"model_dismissed_weak_cues"},
+        {"commercial_probability": 0.02},
+    ),
+    (
+        "uk",
+        "Golden hour in Lisbon via @somewhere.collective",
         "not_commercial",
         {"model_dismissed_weak_cues"},
         {"commercial_probability": 0.02},
