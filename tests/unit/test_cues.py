@@ -306,6 +306,8 @@ def test_brand_mention_guesses() -> None:
     )
     assert got["@fashionnova"] == "likely_brand"
     assert got["@somewhere.collective"] == "unknown"
+    for cap in ("Mon préf @sezane", "fan des produits @garnier", "@kingsburyfurniture"):
+        assert [d for _, d in pairs(cap, "brand_mention")] == ["likely_brand"], cap
     got = dict(pairs("dinner with @marcus_k, shot by @lena", "brand_mention"))
     assert got["@marcus_k"] == "unknown"
     assert got["@lena"] == "likely_person"
