@@ -605,6 +605,23 @@ CASES: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
         {"weak_commercial_cues"},
         {"commercial_probability": 0.02},
     ),
+    # a call to follow a link next to a handle that reads as a brand: commercial (ASAI 2019,
+    # ASA 2019 rulings on swipe-up stories), even with a low model score
+    (
+        "uk",
+        "The dress is from @missselfridge, swipe up to shop 💕",
+        "undisclosed",
+        {"commercial_cues_without_label"},
+        {"commercial_probability": 0.02},
+    ),
+    # ... a link call next to a credited handle stays a lead
+    (
+        "uk",
+        "New video up! link in bio 🎥 filmed by @joe.films",
+        "needs_review",
+        {"weak_commercial_cues"},
+        {"commercial_probability": 0.3},
+    ),
     # ... while a credited handle ("via @x", "with @x") can be dismissed by the model
     (
         "uk",
