@@ -754,8 +754,96 @@ CASES: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
     ),
 ]
 
+# Patterns from posts regulators ruled on, each rewritten in our own words (brands and codes
+# changed) so that a rule keeps doing what the ruling asks. (pack, caption, verdict, reasons,
+# extra Post fields); the ruling each one follows is in the comment.
+RULED: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
+    # ASA 2020 (Hair Cybele): a personal code and a swipe-up, no label
+    ("uk", "Me again! Code LUCY60 for 60% off @curlco Swipe up!", "undisclosed", set(), {}),
+    # ASA 2021 (boohooMAN, TikTok): the brand's handle and hashtag only: a person looks
+    ("uk", "Which fit wins?\nJacket from @northwear #northwear", "needs_review", set(), {}),
+    # ASA 2021 (Calzedonia): '#<Brand>Ambassador' is not 'Ad'
+    ("uk", "The @lagoonswim blues! #LagoonSwimAmbassador", "inadequate", {"ambiguous_wording"}, {}),
+    # ASA 2022 (own brand): '#myownbrand' is not 'Ad'
+    ("uk", "Glow serum by @glowlab #myownbrand", "inadequate", {"ambiguous_wording"}, {}),
+    # ASA 2024 (Amazon storefront stories): a storefront link earns commission
+    (
+        "uk",
+        "Link to my lamp (on my Amazon storefront)",
+        "undisclosed",
+        set(),
+        {"format": "story", "commercial_probability": 0.9},
+    ),
+    # ASA 2022 (#ad present but after the 'more' cut-off)
+    (
+        "uk",
+        f"{LONG}\n\n{LONG}\n\nCode TOM10 @brand #ad",
+        "inadequate",
+        {"below_fold"},
+        {},
+    ),
+    # ASAI (Califia Farms): '#Ad' below the text instead of its first word
+    (
+        "ie",
+        "SO TASTY AND SO HANDY\n@coldbrewco\n#Ad\nOnly €2.50 this week",
+        "inadequate",
+        {"not_first_line"},
+        {},
+    ),
+    # ASAI (Women's Best): 'Brand ambassador' is a secondary label, not '#Ad'
+    (
+        "ie",
+        "@fitfuel spring sale is live, my code NIAMH for 10% off\nBrand ambassador",
+        "inadequate",
+        {"ambiguous_wording"},
+        {},
+    ),
+    # FTC 2017 letters: a brand tagged in praise; the model cannot clear it
+    (
+        "us",
+        "Obsessed with this dress from @stylenova!",
+        "needs_review",
+        set(),
+        {"commercial_probability": 0.03},
+    ),
+    # FTC 2018 (Creaxion): 'thanks @brand' is not a disclosure
+    (
+        "us",
+        "Home safe! Thanks @bugshield for keeping me bite-free on the trip!!",
+        "needs_review",
+        set(),
+        {"commercial_probability": 0.05},
+    ),
+    # Reklamombudsmannen 2018: '#samarbete' at the end of a hashtag block
+    (
+        "se",
+        "Mysig kväll. Byxor och tröja från @mysbrand, rabattkod MYS15 #samarbete #mys #ootd",
+        "inadequate",
+        {"ambiguous_wording", "buried_in_hashtags"},
+        {},
+    ),
+    # Reklamombudsmannen 2021: English '#AD' for a Swedish audience
+    ("se", "Morgonrutin ☕ #AD @softwear, kod SOFT10", "inadequate", {"wrong_language"}, {}),
+    # OLG Celle 2017 (13 U 53/17): '#ad' among the closing hashtags, for a German audience
+    (
+        "de",
+        "Nur morgen 40% Rabatt auf Augen-Make-up in allen Filialen von @drogerie! "
+        "#beauty #ad #sale #makeup #angebot",
+        "inadequate",
+        {"wrong_language"},
+        {},
+    ),
+    # JDP 2022 (France): a favourite brand tagged, nothing else: a person looks
+    ("fr", "Mon préf @maisonlin", "needs_review", set(), {"commercial_probability": 0.01}),
+    # the compliant shapes the same regulators describe
+    ("uk", "Ad | Me again! Code LUCY60 for 60% off @curlco", "compliant", set(), {}),
+    ("ie", "#Ad SO TASTY AND SO HANDY @coldbrewco, only €2.50 this week", "compliant", set(), {}),
+    ("se", "Reklam för @softwear: min morgonrutin, kod SOFT10", "compliant", set(), {}),
+    ("de", "Werbung | Nur morgen 40% Rabatt bei @drogerie", "compliant", set(), {}),
+]
 
-@pytest.mark.parametrize(("code", "text", "verdict", "reasons", "fields"), CASES)
+
+@pytest.mark.parametrize(("code", "text", "verdict", "reasons", "fields"), CASES + RULED)
 def test_disclosure_table(
     pre: Preprocessor,
     auditor: DisclosureAuditor,
