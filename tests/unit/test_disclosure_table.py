@@ -764,6 +764,10 @@ RULED: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
     ("uk", "Which fit wins?\nJacket from @northwear #northwear", "needs_review", set(), {}),
     # ASA 2021 (Calzedonia): '#<Brand>Ambassador' is not 'Ad'
     ("uk", "The @lagoonswim blues! #LagoonSwimAmbassador", "inadequate", {"ambiguous_wording"}, {}),
+    # ASA 2021 (Primark): '#iworkwith<brand>' is not 'Ad'
+    ("uk", "Comfy jeans from @denimco #iworkwithdenimco", "inadequate", {"ambiguous_wording"}, {}),
+    # RO 2019 (Lyko): '*Reklamlänk' (advertising link) marks the link as advertising
+    ("se", "Reklamlänk: glitter från @glitterbox, swipe up", "compliant", set(), {}),
     # ASA 2022 (own brand): '#myownbrand' is not 'Ad'
     ("uk", "Glow serum by @glowlab #myownbrand", "inadequate", {"ambiguous_wording"}, {}),
     # ASA 2024 (Amazon storefront stories): a storefront link earns commission
