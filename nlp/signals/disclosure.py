@@ -481,10 +481,16 @@ class DisclosureAuditor:
             add(*cue_reasons)
             rule(pack.commercial.rule, d.rule)
             main_rule = pack.commercial.rule
+        elif scan.negations:
+            # "not an ad", "not sponsored": the post itself raises the question, and regulators
+            # rule such a denial misleading where a tie exists (NAD 2024, Ad Standards 2025):
+            # the text cannot show there is none, a person checks
+            verdict = Verdict.needs_review
+            add("negated_disclosure", *cue_reasons)
+            rule(pack.commercial.rule, d.rule)
+            main_rule = pack.commercial.rule
         else:
             verdict = Verdict.not_commercial
-            if scan.negations:
-                add("negated_disclosure")
             add(*cue_reasons)
             rule(pack.commercial.rule)
             main_rule = pack.commercial.rule

@@ -837,6 +837,15 @@ RULED: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
         {"wrong_language"},
         {},
     ),
+    # NAD 2024, Ad Standards 2025: 'not an ad' is itself the claim a regulator checks; even with
+    # nothing else in the text and a low model score, a person looks
+    (
+        "us",
+        "not an ad, just obsessed 😍",
+        "needs_review",
+        {"negated_disclosure"},
+        {"commercial_probability": 0.02},
+    ),
     # JDP 2022 (France): a favourite brand tagged, nothing else: a person looks
     ("fr", "Mon préf @maisonlin", "needs_review", set(), {"commercial_probability": 0.01}),
     # the compliant shapes the same regulators describe
