@@ -84,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     auditor = DisclosureAuditor(registry)
     for p in pre.pipe(posts[:300]):  # warm-up: tokenizers, language id, regexes
         auditor.audit(p, codes)
+    from nlp.analyzer import settle_heap
+
+    settle_heap()  # as the service does once loaded (Analyzer.warm_up)
 
     t0 = time.perf_counter()
     n_findings = 0

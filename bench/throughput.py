@@ -293,6 +293,9 @@ def measure_full(analyzer: Any, corpus: Corpus, jurisdictions: list[str], res: R
     posts = corpus.posts
     list(analyzer.analyze(posts[:16], jurisdictions))
     list(analyzer.preprocessor.pipe(posts))  # loads every language's tokenizer once
+    from nlp.analyzer import settle_heap
+
+    settle_heap()  # as the service does once loaded (Analyzer.warm_up)
     timer = StageTimer(analyzer)
     try:
         dt, out = timed(lambda: list(analyzer.analyze(posts, jurisdictions)))

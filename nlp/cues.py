@@ -352,9 +352,24 @@ def _brand_guess(
     ):
         return "likely_brand"
     # the handle's name also written as a word in the caption ("@gisou ... our new Gisou mask")
-    if len(bare) >= 4 and re.search(r"(?<![@\w])" + re.escape(bare) + r"(?!\w)", text_fold):
+    if len(bare) >= 4 and _word_in(bare, text_fold):
         return "likely_brand"
     return "unknown"
+
+
+def _word_in(word: str, text: str) -> bool:
+    """``word`` stands alone in ``text`` (not inside a word, not an @handle); no regex is
+    compiled per handle (the ``re`` module's cache thrashed on captions with many handles)."""
+    i = text.find(word)
+    while i >= 0:
+        j = i + len(word)
+        before = text[i - 1] if i else " "
+        if not (before.isalnum() or before in "_@") and not (
+            j < len(text) and (text[j].isalnum() or text[j] == "_")
+        ):
+            return True
+        i = text.find(word, i + 1)
+    return False
 
 
 def _handle_core(handle_fold: str) -> str:

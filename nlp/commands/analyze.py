@@ -86,13 +86,14 @@ def analyze_posts(
     batch_size: int | None = None,
 ) -> tuple[list[Any], list[str]]:
     """Posts -> (analyses, resolved jurisdictions) with a tqdm bar on stderr."""
-    from nlp.analyzer import Analyzer
+    from nlp.analyzer import Analyzer, settle_heap
 
     analyzer = Analyzer(
         model=None if no_model else "default",
         batch_size=batch_size,
         jurisdictions=tuple(j for j in jurisdictions.split(",") if j.strip()),
     )
+    settle_heap()
     js = analyzer.jurisdictions
     show = progress == "on" or (progress == "auto" and sys.stderr.isatty())
     bar = None

@@ -103,13 +103,14 @@ class AnalyzeBatch:
             import torch
 
             torch.set_num_threads(max(1, int(threads)))
-        from nlp.analyzer import Analyzer
+        from nlp.analyzer import Analyzer, settle_heap
 
         kwargs: dict[str, Any] = {"model": _model_spec(model)}
         if jurisdictions:
             kwargs["jurisdictions"] = tuple(jurisdictions)
         self.analyzer = Analyzer(**kwargs)
         self.jurisdictions = list(self.analyzer.jurisdictions)
+        settle_heap()
 
     def __call__(self, batch: Any) -> Any:
         from nlp.analyzer import analyze_batch_frame

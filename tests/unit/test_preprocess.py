@@ -254,3 +254,18 @@ def test_warm_up_builds_every_tokenizer_before_the_first_post(
     fr = cache["fr"]
     pre = Preprocessor().process(Post(id="1", text="Publicité : ma routine avec @marque"))
     assert pre.tokenizer_language == "fr" and cache["fr"] is fr  # reused, not rebuilt
+
+
+def test_warm_up_moves_what_is_loaded_out_of_the_collectors_reach() -> None:
+    import gc
+
+    from nlp.analyzer import Analyzer
+
+    gc.unfreeze()
+    try:
+        assert gc.get_freeze_count() == 0
+        Analyzer(model=None, jurisdictions=("uk",)).warm_up()
+        # the loaded objects (rule packs, tokenizers, ...) sit in the permanent generation
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
