@@ -848,6 +848,9 @@ RULED: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
     ),
     # JDP 2022 (France): a favourite brand tagged, nothing else: a person looks
     ("fr", "Mon préf @maisonlin", "needs_review", set(), {"commercial_probability": 0.01}),
+    # the EU 2024 sweep: 'collaboration' instead of a label, in the audience's own language
+    ("fr", "Collab avec @sephora 💄 code LEA20", "inadequate", {"ambiguous_wording"}, {}),
+    ("de", "Collab mit @zalando, Code LISA10", "inadequate", {"ambiguous_wording"}, {}),
     # the compliant shapes the same regulators describe
     ("uk", "Ad | Me again! Code LUCY60 for 60% off @curlco", "compliant", set(), {}),
     ("ie", "#Ad SO TASTY AND SO HANDY @coldbrewco, only €2.50 this week", "compliant", set(), {}),
