@@ -349,7 +349,7 @@ def load_model(overrides: Mapping[str, Any] | None = None) -> TextModel | None:
 _CTA_CUES = frozenset(
     {"discount_code", "price_offer", "link_in_bio", "short_link", "affiliate_link"}
 )
-#: Below every rule pack's disclosure_model_threshold (0.7 in the bundled packs).
+#: Below every rule pack's disclosure_model_threshold (0.9 in the bundled packs).
 _DISCLOSURE_RECHECK = 0.5
 
 

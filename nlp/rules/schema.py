@@ -125,7 +125,7 @@ class Commercial(_Strict):
     model_threshold: float = Field(default=0.5, ge=0, le=1)
     model_high: float = Field(default=0.85, ge=0, le=1)
     weak_cues_dismiss_below: float = Field(default=0.1, ge=0, le=1)
-    disclosure_model_threshold: float = Field(default=0.7, ge=0, le=1)
+    disclosure_model_threshold: float = Field(default=0.9, ge=0, le=1)
     ignore_person_mentions: bool = Field(
         default=True,
         description="an @mention the preprocessor marks likely_person is not a commercial cue",

@@ -986,6 +986,19 @@ def test_disclosure_commercial_hook(pre: Preprocessor, auditor: DisclosureAudito
         )
     )
     assert f.verdict.value == "needs_review" and "model_only_disclosure" in f.reasons
+    # ... but only when the head is sure: at 0.7 it was right 87% of the time on the validation
+    # sentences and 58% on Pinterest (a platform it never saw), at 0.9 92% and 75%; a code with
+    # no label and a head at 0.84 ("Jacket linked on stories") stays undisclosed
+    f = disclosure(
+        audit(
+            pre,
+            auditor,
+            "Yo @vavavoom Jacket in my stories. LORNA10 for 10% off.",
+            "uk",
+            disclosure_probability=0.84,
+        )
+    )
+    assert f.verdict.value == "undisclosed" and "model_only_disclosure" not in f.reasons
     with pytest.raises(ValueError, match="commercial_probability"):
         audit(pre, auditor, "x", "uk", commercial_probability=1.5)
 
