@@ -1077,6 +1077,32 @@ def test_categories_us_fake_indicators(pre: Preprocessor, auditor: DisclosureAud
     assert cat.rule_ids == ["us.category.fake_indicators"] and "465.8" in cat.citation
 
 
+def test_categories_uk(pre: Preprocessor, auditor: DisclosureAuditor) -> None:
+    # the sector rules behind ASA rulings on influencer posts (pack 2026.3)
+    for text, rule, verdict, reason in [
+        ("Ad | My anti-wrinkle injections at @glowclinic, code AMY20",
+         "prescription_medicines", "inadequate", "banned_category"),
+        ("Ad | RELAX WITH 15% OFF – LOUISXMAS15 @relxuk #vape",
+         "nicotine_ecigs", "inadequate", "banned_category"),
+        ("Ad | 10 free bets with @bet4fun, code SAM10",
+         "gambling", "inadequate", "missing_required_label"),
+        ("Ad | 10 free bets with @bet4fun, code SAM10. 18+ BeGambleAware",
+         "gambling", "needs_review", "restricted_category"),
+        ("Ad | Copy my forex trades with @fxpro, code SAM10",
+         "financial_promotions", "needs_review", "restricted_category"),
+        ("Ad | Summer cocktails with @gordonsgin, code SAM10",
+         "alcohol", "needs_review", "restricted_category"),
+    ]:  # fmt: skip
+        (cat,) = [f for f in audit(pre, auditor, text, "uk") if f.kind == "category"]
+        assert cat.rule_ids == [f"uk.category.{rule}"], text
+        assert cat.verdict.value == verdict and reason in cat.reasons, (text, cat.reasons)
+        assert cat.citation and cat.fix
+    # 'ginger' is not gin, time slots are not gambling; nothing for a non-commercial mention
+    for text in ["Ad | Ginger tea with @teapigs, code TEA10", "Ad | Booking slots open @salon",
+                 "Quit vaping a year ago today"]:  # fmt: skip
+        assert not [f for f in audit(pre, auditor, text, "uk") if f.kind == "category"], text
+
+
 def test_disclosure_several_jurisdictions_one_call(
     pre: Preprocessor, auditor: DisclosureAuditor
 ) -> None:
