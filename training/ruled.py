@@ -51,25 +51,31 @@ class RuledFileError(ValueError):
 
 
 def read_ruled(path: Path) -> Iterator[dict[str, Any]]:
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise RuledFileError(f"{path}:{n}: not JSON ({e.msg})") from None
-            if not isinstance(row, dict):
-                raise RuledFileError(f"{path}:{n}: expected a JSON object")
-            if row.get("expected") not in EXPECTED:
-                raise RuledFileError(
-                    f"{path}:{n}: 'expected' must be one of {', '.join(EXPECTED)}, "
-                    f"got {row.get('expected')!r}"
-                )
-            if not isinstance(row.get("jurisdiction"), str) or not row["jurisdiction"]:
-                raise RuledFileError(f"{path}:{n}: 'jurisdiction' is missing")
-            row.setdefault("id", f"{path.name}:{n}")
-            yield row
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as e:
+        raise RuledFileError(f"{path}: not UTF-8 (byte {e.start}); save it as UTF-8") from None
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise RuledFileError(f"{path}:{n}: not JSON ({e.msg})") from None
+        if not isinstance(row, dict):
+            raise RuledFileError(f"{path}:{n}: expected a JSON object")
+        if row.get("expected") not in EXPECTED:
+            raise RuledFileError(
+                f"{path}:{n}: 'expected' must be one of {', '.join(EXPECTED)}, "
+                f"got {row.get('expected')!r}"
+            )
+        if not isinstance(row.get("jurisdiction"), str) or not row["jurisdiction"]:
+            raise RuledFileError(f"{path}:{n}: 'jurisdiction' is missing")
+        for key in ("text", "overlay_text"):
+            if row.get(key) is not None and not isinstance(row[key], str):
+                raise RuledFileError(f"{path}:{n}: '{key}' must be a string or null")
+        row.setdefault("id", f"{path.name}:{n}")
+        yield row
 
 
 def post_text(row: dict[str, Any]) -> str:
@@ -198,6 +204,15 @@ def main(argv: list[str] | None = None) -> int:
     except UnknownJurisdictionError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    from pydantic import ValidationError
+
+    for r in rows:
+        try:
+            _post(r, post_text(r))
+        except ValidationError as e:
+            err = e.errors()[0]
+            print(f"error: post {r['id']!r}: {err['loc'][0]}: {err['msg']}", file=sys.stderr)
+            return 2
     got = verdicts(rows, rules_only=a.rules_only)
     dataset = "+".join(p.stem for p in a.files)
     for line in metric_lines(dataset, rows, got):

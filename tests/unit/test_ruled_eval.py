@@ -81,6 +81,19 @@ def test_bad_files_name_the_problem(
     assert message in capsys.readouterr().err
 
 
+def test_not_utf8_and_too_long(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "latin1.jsonl"
+    path.write_bytes(b'{"jurisdiction": "fr", "text": "Publicit\xe9", "expected": "compliant"}\n')
+    assert ruled.main([str(path), "--rules-only"]) == 2
+    assert "not UTF-8" in capsys.readouterr().err
+    huge = write(tmp_path, [{**ROWS[0], "text": "ad " * 100_000}], "huge.jsonl")
+    assert ruled.main([str(huge), "--rules-only"]) == 2
+    assert "post 'a': text:" in capsys.readouterr().err
+    typed = write(tmp_path, [{**ROWS[0], "text": 42}], "typed.jsonl")
+    assert ruled.main([str(typed), "--rules-only"]) == 2
+    assert "'text' must be a string" in capsys.readouterr().err
+
+
 def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert ruled.main([str(tmp_path / "nope.jsonl"), "--rules-only"]) == 2
     assert "no such file" in capsys.readouterr().err
