@@ -851,6 +851,15 @@ RULED: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
     # the EU 2024 sweep: 'collaboration' instead of a label, in the audience's own language
     ("fr", "Collab avec @sephora 💄 code LEA20", "inadequate", {"ambiguous_wording"}, {}),
     ("de", "Collab mit @zalando, Code LISA10", "inadequate", {"ambiguous_wording"}, {}),
+    # FTC Disclosures 101: 'Brand X gave me this product' in plain words; 'sent me this' too
+    ("us", "@glossier sent me this serum and I love it, link in bio", "compliant", set(), {}),
+    (
+        "uk",
+        "@glossier sent me this serum and I love it, link in bio",
+        "needs_review",
+        {"ambiguous_wording"},
+        {},
+    ),
     # the compliant shapes the same regulators describe
     ("uk", "Ad | Me again! Code LUCY60 for 60% off @curlco", "compliant", set(), {}),
     ("ie", "#Ad SO TASTY AND SO HANDY @coldbrewco, only €2.50 this week", "compliant", set(), {}),
