@@ -86,6 +86,17 @@ def _endorsed_brand(pre: Preprocessed) -> bool:
     return any(c.label == "brand_mention" and c.detail == "likely_brand" for c in pre.cues)
 
 
+def _banned_category_named(cp: CompiledPack, scan: PackScan) -> bool:
+    """The post names something the pack bans influencers from promoting (FR: crypto-assets,
+    aesthetic procedures, vapes ...): regulators pursue these first (DGCCRF 2023), so a low
+    commercial score may not clear the post's other cues."""
+    return any(
+        cp.pack.categories[cm.index].status == "banned"
+        and cm.keywords.finditer(scan.folded, scan.index)
+        for cm in cp.categories
+    )
+
+
 def _cue_labels(pre: Preprocessed, cfg: CommercialCfg) -> tuple[set[str], set[str]]:
     """(strong, weak) cue labels present, per the pack's commercial config."""
     labels = {
@@ -351,11 +362,12 @@ class DisclosureAuditor:
             # reads as a brand ("I love this dress from @fashionnova", "@skinnyjab_official") is
             # the endorsement regulators rule on most (FTC 2017 letters, ASA, ASAI): the model
             # (weak on Instagram brand praise, MDID promote F1 0.44) may not overrule them, a
-            # person looks
+            # person looks; so may not a post naming a product the pack bans from promotion
             if (
                 p < cfg.weak_cues_dismiss_below
                 and not weak & _NEVER_DISMISSED
                 and not _endorsed_brand(pre)
+                and not _banned_category_named(cp, scan)
             ):
                 return "no", ["model_dismissed_weak_cues"]
             return "maybe", ["weak_commercial_cues"]

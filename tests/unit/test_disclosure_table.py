@@ -860,6 +860,15 @@ RULED: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
         {"ambiguous_wording"},
         {},
     ),
+    # DGCCRF 2023 (crypto tout): a product the pack bans from promotion, a weak cue and a low
+    # model score: a person looks (the model alone may not clear it)
+    (
+        "fr",
+        "Les chéris, avec le bitcoin j'ai mis 1000 euros et j'en ai gagné 800",
+        "needs_review",
+        {"weak_commercial_cues"},
+        {"commercial_probability": 0.04},
+    ),
     # the compliant shapes the same regulators describe
     ("uk", "Ad | Me again! Code LUCY60 for 60% off @curlco", "compliant", set(), {}),
     ("ie", "#Ad SO TASTY AND SO HANDY @coldbrewco, only €2.50 this week", "compliant", set(), {}),
