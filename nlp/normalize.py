@@ -77,10 +77,14 @@ def _is_emoji(ch: str) -> bool:
     return o > 0x7F and unicodedata.category(ch) in ("So", "Sk")
 
 
+#: First code points of the squared (U+1F130), negative circled (U+1F150) and negative squared
+#: (U+1F170, "🅰🅳") capitals A-Z, which NFKC leaves alone (folded to letters, see HOMOGLYPHS)
+_ENCLOSED_CAPITALS = (0x1F130, 0x1F150, 0x1F170)
+
+
 def _is_enclosed_letter(ch: str) -> bool:
-    """Squared, negative circled or negative squared A-Z (folded to letters, see HOMOGLYPHS)."""
     o = ord(ch)
-    return any(b <= o < b + 26 for b in (0x1F130, 0x1F150, 0x1F170))
+    return any(b <= o < b + 26 for b in _ENCLOSED_CAPITALS)
 
 
 def _is_joining_script(ch: str) -> bool:
@@ -172,10 +176,9 @@ HOMOGLYPHS: dict[str, str] = {
     "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-",
     "\u2212": "-",
 }  # fmt: skip
-# Enclosed capitals NFKC leaves alone, a way to write a label that stands out: squared
-# (U+1F130), negative circled (U+1F150) and negative squared (U+1F170, "🅰🅳") A-Z
+# Enclosed capitals, a way to write a label that stands out ("🅰🅳"), are letters
 HOMOGLYPHS.update(
-    {chr(base + i): chr(ord("a") + i) for base in (0x1F130, 0x1F150, 0x1F170) for i in range(26)}
+    {chr(base + i): chr(ord("a") + i) for base in _ENCLOSED_CAPITALS for i in range(26)}
 )
 _FOLD_TABLE = str.maketrans(HOMOGLYPHS)
 

@@ -101,9 +101,11 @@ def _post(row: dict[str, Any], text: str) -> Any:
     )
 
 
-def verdicts(rows: list[dict[str, Any]], rules_only: bool = False) -> list[tuple[str, list[str]]]:
-    """(verdict, reasons) of the disclosure finding for each row, under its jurisdiction."""
-    posts = [_post(r, post_text(r)) for r in rows]
+def verdicts(
+    rows: list[dict[str, Any]], posts: list[Any], rules_only: bool = False
+) -> list[tuple[str, list[str]]]:
+    """(verdict, reasons) of the disclosure finding for each row's post, under its
+    jurisdiction."""
     out: list[tuple[str, list[str]]] = []
     if rules_only:
         from nlp.preprocess import Preprocessor
@@ -206,14 +208,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from pydantic import ValidationError
 
+    posts = []
     for r in rows:
         try:
-            _post(r, post_text(r))
+            posts.append(_post(r, post_text(r)))
         except ValidationError as e:
             err = e.errors()[0]
             print(f"error: post {r['id']!r}: {err['loc'][0]}: {err['msg']}", file=sys.stderr)
             return 2
-    got = verdicts(rows, rules_only=a.rules_only)
+    got = verdicts(rows, posts, rules_only=a.rules_only)
     dataset = "+".join(p.stem for p in a.files)
     for line in metric_lines(dataset, rows, got):
         print(json.dumps(line, ensure_ascii=False))

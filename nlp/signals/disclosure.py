@@ -114,7 +114,7 @@ def _cue_labels(pre: Preprocessed, cfg: CommercialCfg) -> tuple[set[str], set[st
     }
     strong = (labels - weak_only) & set(cfg.strong_cues)
     weak = labels & set(cfg.weak_cues) | (labels & weak_only)
-    if "link_in_bio" in labels and "link_in_bio" in weak and _endorsed_brand(pre):
+    if "link_in_bio" in weak and _endorsed_brand(pre):
         # a call to follow a link ("swipe up", "shop here", "link in bio") next to a handle
         # that reads as a brand sends readers to buy that brand: the tie is commercial
         strong.add("link_in_bio")
