@@ -27,6 +27,8 @@ labelled exactly one of :data:`CUE_LABELS`:
 - ``own_brand``: the creator's own brand, shop, merch or new collection ("my new collection",
   "my shop", "ma marque", "meine Kollektion"); own-brand posts are marketing too. Restocks
   and pre-orders ("back in stock", "réassort") are availability: ``price_offer``.
+- ``brand_role``: a role for a brand said outright: part of its campaign, its new face, its
+  ambassador ("part of the new #X campaign", "égérie de", "Markenbotschafterin").
 - ``shop_link``: a link to a shop (a host such as shop.brand.com or brand.shop, a product or
   collection path such as /products/...); a link that applies a code at checkout
   (/discount/ANNA10, ?discount=ANNA10) is a ``discount_code`` instead, and affiliate wording
@@ -68,6 +70,7 @@ CUE_LABELS: tuple[str, ...] = (
     "own_brand",
     "shop_link",
     "brand_hashtag",
+    "brand_role",
 )
 
 # a handle's regional / generic tail, dropped before comparing it with a hashtag
@@ -83,6 +86,7 @@ _PHRASE_LABELS = (
     "giveaway",
     "price_offer",
     "own_brand",
+    "brand_role",
     "affiliate_wording",
 )
 #: phrase groups whose spans carry another label (and this detail)

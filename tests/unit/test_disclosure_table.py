@@ -766,6 +766,27 @@ RULED: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
     ("uk", "The @lagoonswim blues! #LagoonSwimAmbassador", "inadequate", {"ambiguous_wording"}, {}),
     # ASA 2021 (Primark): '#iworkwith<brand>' is not 'Ad'
     ("uk", "Comfy jeans from @denimco #iworkwithdenimco", "inadequate", {"ambiguous_wording"}, {}),
+    # ASA 2021 (Bulgari): part of the brand's campaign, under its handle, no label; the
+    # model may not clear it (low score given)
+    (
+        "uk",
+        "@lumenjewels. What an honour to be part of the new #LumenNight campaign",
+        "undisclosed",
+        set(),
+        {"commercial_probability": 0.02},
+    ),
+    # a campaign alone (no brand, link or code) is a lead for review, not a breach
+    (
+        "uk",
+        "Proud to be part of the new campaign for cleaner rivers",
+        "needs_review",
+        set(),
+        {"commercial_probability": 0.5},
+    ),
+    # RO 2016: a swimsuit 'received at home from' the brand's handle, no label
+    ("se", "Fick hem denna baddräkt från @wavesofsweden idag!", "undisclosed", set(), {}),
+    # RO 2019: a price next to a shop's handle and a link in bio
+    ("se", "2 för 35 spänn på @kvarnbutiken, länk i min bio", "undisclosed", set(), {}),
     # RO 2019 (Lyko): '*Reklamlänk' (advertising link) marks the link as advertising
     ("se", "Reklamlänk: glitter från @glitterbox, swipe up", "compliant", set(), {}),
     # ASA 2022 (own brand): '#myownbrand' is not 'Ad'
