@@ -208,6 +208,9 @@ CASES = [
     ("de", "Ich bin jetzt Markenbotschafterin!", "brand_role", "Markenbotschafterin", None),
     ("es", "Soy embajadora de @lumen", "brand_role", "embajadora de", None),
     ("fr", "tente ta chance pour gagner", "giveaway", "tente ta chance", None),
+    # ASA 2020 / 2022: a call to a brand's site, "shop it now on <shop>"
+    ("en", "love it, check out the site x", "link_in_bio", "check out the site", None),
+    ("en", "You can shop it now on PLT", "price_offer", "shop it now on", None),
     # Swedish discount codes
     ("sv", "använd min kod LISA15 hos @hm", "discount_code", "använd min kod LISA15", "LISA15"),
     ("sv", "Rabattkod: SOMMAR20", "discount_code", "Rabattkod: SOMMAR20", "SOMMAR20"),
@@ -289,6 +292,7 @@ def test_find_cues_table(
         ("tack för idag", "thanks_brand"),
         ("Jag vinner alltid", "giveaway"),
         ("koden är hemlig", "discount_code"),
+        ("check out our website for the news", "link_in_bio"),
         ("in the face of adversity", "brand_role"),
         ("which made him the face of YouTube", "brand_role"),
         ("Ambassador of Valoria - Josey", "brand_role"),
@@ -330,6 +334,9 @@ def test_brand_mention_guesses() -> None:
     assert got["@fashionnova"] == "likely_brand"
     assert got["@somewhere.collective"] == "unknown"
     for cap in ("Mon préf @sezane", "fan des produits @garnier", "@kingsburyfurniture"):
+        assert [d for _, d in pairs(cap, "brand_mention")] == ["likely_brand"], cap
+    # a national account of a brand (Autocontrol 2021: '@samsungespana')
+    for cap in ("Feliz Navidad @lumenespana", "@glowbox_sweden", "@lumenitalia"):
         assert [d for _, d in pairs(cap, "brand_mention")] == ["likely_brand"], cap
     got = dict(pairs("dinner with @marcus_k, shot by @lena", "brand_mention"))
     assert got["@marcus_k"] == "unknown"
