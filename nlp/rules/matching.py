@@ -100,6 +100,27 @@ _LABEL_PROSE: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
     "reklam": (("en", "den", "ingen", "om", "mot", "all", "av", "hatar", "gillar", "älskar", "mer",
                 "mycket"), (), ()),
     "annons": (("en", "den", "ingen", "min", "din"), (), ("är en {}",)),
+    # Norwegian / Danish label, and an older German word for advertising ("die Reklame")
+    "reklame": (("en", "ei", "den", "det", "ingen", "all", "al", "mer", "mye", "meget", "av",
+                 "af", "om", "mot", "mod", "uten", "uden", "i", "die", "der", "eine",
+                 "keine", "diese", "jede", "neue", "gegen", "ohne"), (),
+                ("er en {}", "ist eine {}")),
+    "annonse": (("en", "ei", "den", "ingen", "min", "din", "sin", "hans", "hennes", "deres",
+                 "uten", "i"), (), ("er en {}",)),
+    # Danish (dk.yaml only). In French "annonce" is an announcement and a verb ("la bande-
+    # annonce", "Kensington Palace annonce ce lundi", "il a annoncé"): after a French article,
+    # pronoun or auxiliary, or before a French article or pronoun, it is prose
+    "annonce": (("en", "den", "denne", "ingen", "min", "din", "sin", "hans", "hendes",
+                 "vores", "jeres", "deres", "uden", "une", "la", "cette", "chaque", "bande",
+                 "grande", "petite", "nouvelle", "premiere", "derniere", "il", "elle", "on",
+                 "nous", "vous", "qui", "a", "ont", "avait", "avons", "avez", "est", "sera",
+                 "ete"),
+                ("ce", "cette", "ces", "la", "le", "les", "l", "de", "du", "des", "d", "que",
+                 "qu", "son", "sa", "ses", "leur", "leurs", "ma", "mon", "mes", "notre",
+                 "votre", "un", "une", "enfin", "officiellement", "officielle", "officiel",
+                 "n", "aujourd", "avoir", "etre", "a", "au", "aux", "par", "sur", "pour",
+                 "dans", "avec", "et", "en"),
+                ("er en {}",)),
 }  # fmt: skip
 
 
