@@ -949,6 +949,10 @@ def test_disclosure_label_word_boundaries(pre: Preprocessor, auditor: Disclosure
         "Ad astra! New telescope from @celestron, code SAM10",
         "My Ad Break podcast is out, code SAM10 @acast",
         "Turned my ad blocker off for @nike, code SAM10",
+        # a year, and "ad free" written without its hyphen
+        "Kalki 2898 AD tickets: code SAM10 @cinemaworld",
+        "Built in 79 AD, visited with @nike, code SAM10",
+        "Watch this ad free with @nike, code SAM10",
     ]:
         for code in ("uk", "us", "de"):
             f = disclosure(audit(pre, auditor, text, code))
@@ -958,6 +962,7 @@ def test_disclosure_label_word_boundaries(pre: Preprocessor, auditor: Disclosure
     for text in [
         "Ad | Ad-free mornings with @calm, code CALM20",
         "#ad free delivery @nike code X1",
+        "Use code ANNA10 AD",
     ]:
         f = disclosure(audit(pre, auditor, text, "uk"))
         assert f.verdict.value == "compliant", (text, f.reasons)
