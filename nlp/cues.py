@@ -35,7 +35,7 @@ labelled exactly one of :data:`CUE_LABELS`:
   ("my referral link", "lien de parrainage", "I earn a commission") an ``affiliate_link`` with
   ``detail="wording"``.
 
-Term lists live in ``nlp/data/cues.yaml`` (EN, FR, DE, NL, ES, IT, SV) and are matched against
+Term lists live in ``nlp/data/cues.yaml`` (EN, FR, DE, NL, ES, IT, SV, NO, DA) and are matched against
 ``norm.fold`` (case-folded, homoglyph-folded, invisible characters removed), so "#GiftΕd" and
 "link in b\\u200bio" still match; spans slice the original text.
 """

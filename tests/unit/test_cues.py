@@ -211,6 +211,15 @@ CASES = [
     # ASA 2020 / 2022: a call to a brand's site, "shop it now on <shop>"
     ("en", "love it, check out the site x", "link_in_bio", "check out the site", None),
     ("en", "You can shop it now on PLT", "price_offer", "shop it now on", None),
+    # Norwegian and Danish (the NO and DK packs' audiences)
+    ("no", "Lenke i bio!", "link_in_bio", "Lenke i bio", None),
+    ("no", "Fått tilsendt fra @norskhud", "gifting", "Fått tilsendt", None),
+    ("no", "Bruk koden SOMMER20 hos @norskhud", "discount_code", "Bruk koden SOMMER20", "SOMMER20"),
+    ("no", "Konkurranse! Vinn en jakke", "giveaway", "Konkurranse", None),
+    ("da", "Rabatkode: LISE15", "discount_code", "Rabatkode: LISE15", "LISE15"),
+    ("da", "Jeg har fået produktet i gave af @hudpleje", "gifting", "fået produktet i gave", None),
+    ("da", "Få 20% rabat hos @hudpleje", "price_offer", "Få 20% rabat", None),
+    ("da", "Tak til @hudpleje for cremen", "thanks_brand", "Tak til @hudpleje", "@hudpleje"),
     # Swedish discount codes
     ("sv", "använd min kod LISA15 hos @hm", "discount_code", "använd min kod LISA15", "LISA15"),
     ("sv", "Rabattkod: SOMMAR20", "discount_code", "Rabattkod: SOMMAR20", "SOMMAR20"),
@@ -293,6 +302,7 @@ def test_find_cues_table(
         ("Jag vinner alltid", "giveaway"),
         ("koden är hemlig", "discount_code"),
         ("check out our website for the news", "link_in_bio"),
+        ("Rabat - Salé - Kénitra", "price_offer"),
         ("in the face of adversity", "brand_role"),
         ("which made him the face of YouTube", "brand_role"),
         ("Ambassador of Valoria - Josey", "brand_role"),

@@ -299,6 +299,11 @@ CASES: list[tuple[str, str, str, set[str]]] = [
         "inadequate",
         {"buried_in_hashtags"},
     ),
+    # Norwegian and Danish commercial cues in the posts' own words (nlp/data/cues.yaml)
+    ("no", "Fått tilsendt denne jakken fra @fjellklaer, lenke i bio", "undisclosed", set()),
+    ("no", "Reklame | Fått tilsendt denne jakken fra @fjellklaer", "compliant", set()),
+    ("dk", "Få 20% rabat hos @hudpleje med rabatkode LISE20", "undisclosed", set()),
+    ("dk", "Reklame for @hudpleje: få 20% rabat med rabatkode LISE20", "compliant", set()),
     # a gift alone is contested in Austria: review, not undisclosed
     (
         "at",
