@@ -32,8 +32,11 @@ _NONWORD = re.compile(r"[^\w\s]+", re.UNICODE)
 
 def normalise_words(text: str) -> list[str]:
     """Folded word tokens of a caption, without links, @mentions, #hashtags or punctuation."""
-    t = unicodedata.normalize("NFKD", text)
-    t = "".join(ch for ch in t if not unicodedata.combining(ch)).casefold()
+    if text.isascii():  # most captions: nothing to decompose
+        t = text.casefold()
+    else:
+        t = unicodedata.normalize("NFKD", text)
+        t = "".join(ch for ch in t if not unicodedata.combining(ch)).casefold()
     t = _LINK.sub(" ", t)
     t = _TAGS.sub(" ", t)
     t = _NONWORD.sub(" ", t.replace("_", " "))
@@ -72,6 +75,12 @@ class ScriptedCopyDetector:
         template = MinHash(num_perm=self.settings.num_perm, seed=self.settings.seed)
         self._permutations = template.permutations
         self._scheme = template.scheme
+        # the LSH bands depend on (threshold, num_perm) only: datasketch integrates for them
+        # (~25 ms) on every MinHashLSH it builds, i.e. on every batch
+        probe = MinHashLSH(
+            threshold=self.settings.jaccard_threshold, num_perm=self.settings.num_perm
+        )
+        self._lsh_params = (probe.b, probe.r)
 
     def signature(self, text: str) -> MinHash | None:
         s = self.settings
@@ -102,7 +111,9 @@ class ScriptedCopyDetector:
             report.checked = set(sigs)
         if len(sigs) < 2:
             return report
-        lsh = MinHashLSH(threshold=s.jaccard_threshold, num_perm=s.num_perm)
+        lsh = MinHashLSH(
+            threshold=s.jaccard_threshold, num_perm=s.num_perm, params=self._lsh_params
+        )
         for pid in sorted(sigs):
             lsh.insert(pid, sigs[pid])
         parent = {pid: pid for pid in sigs}
