@@ -9,37 +9,9 @@ import pytest
 
 from nlp.posts import Post
 from nlp.preprocess import Preprocessor
-from nlp.results import Finding
 from nlp.rules import RulePackRegistry
 from nlp.signals.disclosure import DisclosureAuditor
-
-
-@pytest.fixture(scope="module")
-def pre() -> Preprocessor:
-    return Preprocessor()
-
-
-@pytest.fixture(scope="module")
-def auditor() -> DisclosureAuditor:
-    return DisclosureAuditor()
-
-
-def audit(
-    pre: Preprocessor,
-    auditor: DisclosureAuditor,
-    text: str,
-    code: str,
-    **kw: Any,
-) -> list[Finding]:
-    probs = {k: kw.pop(k) for k in ("commercial_probability", "disclosure_probability") if k in kw}
-    post = Post(id="p1", text=text, **kw)
-    return auditor.audit(pre.process(post), [code], **probs)
-
-
-def disclosure(findings: list[Finding]) -> Finding:
-    (f,) = [f for f in findings if f.kind == "disclosure"]
-    return f
-
+from tests.fixtures.disclosure import audit, disclosure
 
 LONG = (
     "What a week it has been, from the early train to the late dinner with everyone who came "

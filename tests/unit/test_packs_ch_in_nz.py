@@ -7,36 +7,19 @@ from typing import Any
 
 import pytest
 
-from nlp.posts import Post
 from nlp.preprocess import Preprocessor
 from nlp.results import Finding
 from nlp.rules import RulePackRegistry
 from nlp.signals.disclosure import DisclosureAuditor
+from tests.fixtures.disclosure import audit, disclosure
 
 NEW = ["ch", "in", "nz"]
 
 
-@pytest.fixture(scope="module")
-def pre() -> Preprocessor:
-    return Preprocessor()
-
-
-@pytest.fixture(scope="module")
-def auditor() -> DisclosureAuditor:
-    return DisclosureAuditor()
-
-
-def _findings(
-    pre: Preprocessor, auditor: DisclosureAuditor, text: str, code: str, **kw: Any
-) -> list[Finding]:
-    return auditor.audit(pre.process(Post(id="t1", text=text, **kw)), [code])
-
-
-def _disclosure(
+def disclosure_of(
     pre: Preprocessor, auditor: DisclosureAuditor, text: str, code: str, **kw: Any
 ) -> Finding:
-    (f,) = [f for f in _findings(pre, auditor, text, code, **kw) if f.kind == "disclosure"]
-    return f
+    return disclosure(audit(pre, auditor, text, code, **kw))
 
 
 # hashtag block on its own lines at the end: the label there is buried (and below the fold)
@@ -239,7 +222,7 @@ def test_ch_in_nz_table(
     verdict: str,
     reasons: set[str],
 ) -> None:
-    f = _disclosure(pre, auditor, text, code)
+    f = disclosure_of(pre, auditor, text, code)
     assert f.verdict.value == verdict, (code, text, f.verdict.value, f.reasons)
     assert reasons <= set(f.reasons), (code, text, f.reasons)
     assert f.rule_pack == f"{code}@{RulePackRegistry.default().get(code).version}"
@@ -249,7 +232,7 @@ def test_ch_in_nz_table(
 def test_nz_sponsored_alone_is_never_compliant(
     pre: Preprocessor, auditor: DisclosureAuditor
 ) -> None:
-    f = _disclosure(pre, auditor, "Sponsored by @kiwiknit. Use code AROHA15 for 15% off", "nz")
+    f = disclosure_of(pre, auditor, "Sponsored by @kiwiknit. Use code AROHA15 for 15% off", "nz")
     assert f.verdict.value != "compliant"
     assert f.verdict.value == "inadequate"
     assert f.fix and "Ad" in f.fix
@@ -258,17 +241,17 @@ def test_nz_sponsored_alone_is_never_compliant(
 def test_nz_gift_alone_is_commercial(pre: Preprocessor, auditor: DisclosureAuditor) -> None:
     """All gifts must be identified as advertising (AdHelp): unlike the UK, no review."""
     text = "Got this PR package from @kiwiknit, love the jumper"
-    assert _disclosure(pre, auditor, text, "nz").verdict.value == "undisclosed"
-    assert _disclosure(pre, auditor, text, "uk").verdict.value != "undisclosed"
+    assert disclosure_of(pre, auditor, text, "nz").verdict.value == "undisclosed"
+    assert disclosure_of(pre, auditor, text, "uk").verdict.value != "undisclosed"
 
 
 def test_platform_label_policies(pre: Preprocessor, auditor: DisclosureAuditor) -> None:
     text = "Weekend look with @kiwiknit, code AROHA15"
     # India: ASCI lists the Instagram 'Paid Partnership' tag as a label
-    f = _disclosure(pre, auditor, text, "in", platform_paid_label=True)
+    f = disclosure_of(pre, auditor, text, "in", platform_paid_label=True)
     assert (f.verdict.value, f.reasons) == ("compliant", ["platform_label"])
     for code in ("ch", "nz"):
-        f = _disclosure(pre, auditor, text, code, platform_paid_label=True)
+        f = disclosure_of(pre, auditor, text, code, platform_paid_label=True)
         assert f.verdict.value == "needs_review", code
         assert "platform_label_only" in f.reasons
 
@@ -279,14 +262,14 @@ def test_stories_go_to_review(pre: Preprocessor, auditor: DisclosureAuditor) -> 
         ("in", "#ad New kurta from @desithreads, code PRIYA20"),
         ("nz", "#ad New jumper from @kiwiknit, code AROHA15"),
     ]:
-        f = _disclosure(pre, auditor, text, code, format="story")
+        f = disclosure_of(pre, auditor, text, code, format="story")
         assert f.verdict.value == "needs_review", code
         assert "every_frame_unverifiable" in f.reasons
 
 
 def test_required_disclaimers_india(pre: Preprocessor, auditor: DisclosureAuditor) -> None:
     def category(text: str) -> Finding:
-        (f,) = [f for f in _findings(pre, auditor, text, "in") if f.kind == "category"]
+        (f,) = [f for f in audit(pre, auditor, text, "in") if f.kind == "category"]
         return f
 
     bare = "#ad Trade bitcoin on @coinbazaar, code PRIYA20 for zero fees"

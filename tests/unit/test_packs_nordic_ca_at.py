@@ -9,36 +9,19 @@ from typing import Any
 
 import pytest
 
-from nlp.posts import Post
 from nlp.preprocess import Preprocessor
 from nlp.results import Finding
 from nlp.rules import RulePackRegistry
 from nlp.signals.disclosure import DisclosureAuditor
+from tests.fixtures.disclosure import audit, disclosure
 
 NEW = ["ca", "no", "dk", "at"]
 
 
-@pytest.fixture(scope="module")
-def pre() -> Preprocessor:
-    return Preprocessor()
-
-
-@pytest.fixture(scope="module")
-def auditor() -> DisclosureAuditor:
-    return DisclosureAuditor()
-
-
-def _findings(
-    pre: Preprocessor, auditor: DisclosureAuditor, text: str, code: str, **kw: Any
-) -> list[Finding]:
-    return auditor.audit(pre.process(Post(id="t1", text=text, **kw)), [code])
-
-
-def _disclosure(
+def disclosure_of(
     pre: Preprocessor, auditor: DisclosureAuditor, text: str, code: str, **kw: Any
 ) -> Finding:
-    (f,) = [f for f in _findings(pre, auditor, text, code, **kw) if f.kind == "disclosure"]
-    return f
+    return disclosure(audit(pre, auditor, text, code, **kw))
 
 
 # hashtag block on its own lines at the end: the label there is buried (and below the fold)
@@ -323,7 +306,7 @@ def test_new_packs_table(
     verdict: str,
     reasons: set[str],
 ) -> None:
-    f = _disclosure(pre, auditor, text, code)
+    f = disclosure_of(pre, auditor, text, code)
     assert f.verdict.value == verdict, (code, text, f.verdict.value, f.reasons)
     assert reasons <= set(f.reasons), (code, text, f.reasons)
     assert f.rule_pack == f"{code}@{RulePackRegistry.default().get(code).version}"
@@ -394,7 +377,7 @@ def test_french_annonce_is_not_flagged(
     pre: Preprocessor, auditor: DisclosureAuditor, code: str
 ) -> None:
     text = "La bande annonce du film est sortie ! Code CINE10 pour 10 % au cinéma @cinemalux"
-    f = _disclosure(pre, auditor, text, code)
+    f = disclosure_of(pre, auditor, text, code)
     assert f.verdict.value == "undisclosed", (code, f.reasons)
     assert not any(s.label == "foreign_disclosure" for s in f.evidence)
 
@@ -403,14 +386,14 @@ def test_reklame_elsewhere_is_reviewed_never_accepted(
     pre: Preprocessor, auditor: DisclosureAuditor
 ) -> None:
     text = "Reklame: ny kjole fra @kjolehus, brug koden LIVA10"
-    assert _disclosure(pre, auditor, text, "uk").reasons == ["wrong_language"]
-    assert _disclosure(pre, auditor, text, "se").verdict.value == "needs_review"
+    assert disclosure_of(pre, auditor, text, "uk").reasons == ["wrong_language"]
+    assert disclosure_of(pre, auditor, text, "se").verdict.value == "needs_review"
     # German: an older word for advertising; in prose it makes nothing commercial
-    de = _disclosure(pre, auditor, "Reklame: neue Jacke von @bergmode, Code LENA15", "de")
+    de = disclosure_of(pre, auditor, "Reklame: neue Jacke von @bergmode, Code LENA15", "de")
     assert (de.verdict.value, de.reasons) == ("needs_review", ["ambiguous_wording"])
     prose = "Die alte Reklame an der Wand ist so schön"
-    assert _disclosure(pre, auditor, prose, "de").verdict.value == "not_commercial"
-    assert _disclosure(pre, auditor, prose, "at").verdict.value == "not_commercial"
+    assert disclosure_of(pre, auditor, prose, "de").verdict.value == "not_commercial"
+    assert disclosure_of(pre, auditor, prose, "at").verdict.value == "not_commercial"
 
 
 @pytest.mark.parametrize(
@@ -426,7 +409,7 @@ def test_reklame_elsewhere_is_reviewed_never_accepted(
 def test_new_negations_never_disclose(
     pre: Preprocessor, auditor: DisclosureAuditor, code: str, text: str
 ) -> None:
-    f = _disclosure(pre, auditor, text, code)
+    f = disclosure_of(pre, auditor, text, code)
     assert f.verdict.value == "undisclosed", f.reasons
     assert "negated_disclosure" in f.reasons
 
@@ -434,23 +417,23 @@ def test_new_negations_never_disclose(
 def test_new_packs_story_platform_label_and_categories(
     pre: Preprocessor, auditor: DisclosureAuditor
 ) -> None:
-    story = _disclosure(pre, auditor, "Reklame for @fjelljakke. Ny sekk", "no", format="story")
+    story = disclosure_of(pre, auditor, "Reklame for @fjelljakke. Ny sekk", "no", format="story")
     assert (story.verdict.value, story.reasons) == ("needs_review", ["every_frame_unverifiable"])
-    tool = _disclosure(pre, auditor, "Min nye kjole fra @kjolehus", "dk", platform_paid_label=True)
+    tool = disclosure_of(
+        pre, auditor, "Min nye kjole fra @kjolehus", "dk", platform_paid_label=True
+    )
     assert (tool.verdict.value, tool.reasons) == ("needs_review", ["platform_label_only"])
-    fs = _findings(pre, auditor, "Reklame | Ny vin fra @vinhuset, bruk koden SIRI20", "no")
+    fs = audit(pre, auditor, "Reklame | Ny vin fra @vinhuset, bruk koden SIRI20", "no")
     (cat,) = [f for f in fs if f.kind == "category"]
     assert cat.verdict.value == "inadequate" and cat.rule_ids == ["no.category.alcohol"]
-    fs = _findings(
-        pre, auditor, "Reklame for @fjelljakke, redigert med facetune, koden SIRI20", "no"
-    )
+    fs = audit(pre, auditor, "Reklame for @fjelljakke, redigert med facetune, koden SIRI20", "no")
     (lab,) = [f for f in fs if f.kind == "label"]
     assert lab.verdict.value == "needs_review" and lab.rule_ids == ["no.label.retouched"]
 
 
 def test_new_packs_cite_their_rules(pre: Preprocessor, auditor: DisclosureAuditor) -> None:
-    f = _disclosure(pre, auditor, "Min nye kjole fra @kjolehus, brug koden LIVA10", "dk")
+    f = disclosure_of(pre, auditor, "Min nye kjole fra @kjolehus, brug koden LIVA10", "dk")
     assert f.citation.startswith("Forbrugerombudsmanden") and f.citation_url
     assert "dk.commercial.trigger" in f.rule_ids
-    f = _disclosure(pre, auditor, "#ad Mon manteau de @manteaunord, code MAYA15", "ca")
+    f = disclosure_of(pre, auditor, "#ad Mon manteau de @manteaunord, code MAYA15", "ca")
     assert f.citation_url and f.citation_url.startswith("https://")
