@@ -759,6 +759,17 @@ RULED: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
     ("se", "Fick hem denna baddräkt från @wavesofsweden idag!", "undisclosed", set(), {}),
     # RO 2019: a price next to a shop's handle and a link in bio
     ("se", "2 för 35 spänn på @kvarnbutiken, länk i min bio", "undisclosed", set(), {}),
+    # ASAI 2025 (affiliate stories): '#Affiliate' / 'AF' only after '#Ad'
+    (
+        "ie",
+        "#Affiliate the charms are linked https://liketk.it/x1",
+        "inadequate",
+        {"ambiguous_wording"},
+        {},
+    ),
+    ("ie", "#AF link to my dress https://liketk.it/x1", "inadequate", {"ambiguous_wording"}, {}),
+    ("ie", "#Ad #Affiliate the charms are linked https://liketk.it/x1", "compliant", set(), {}),
+    ("ie", "so tired #af", "not_commercial", set(), {}),
     # RO 2019 (Lyko): '*Reklamlänk' (advertising link) marks the link as advertising
     ("se", "Reklamlänk: glitter från @glitterbox, swipe up", "compliant", set(), {}),
     # ASA 2022 (own brand): '#myownbrand' is not 'Ad'
