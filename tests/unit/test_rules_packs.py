@@ -257,3 +257,17 @@ def test_rules_deaccent_keeps_length() -> None:
     for s in ["Publicité", "Collaboración pagada", "Pubblicità", "ÅÄÖ ß", "🎀 é"]:
         assert len(deaccent(s)) == len(s)
     assert deaccent("Publicité") == "Publicite"
+
+
+RESEARCHED = ["at", "ca", "ch", "dk", "in", "no", "nz"]
+
+
+@pytest.mark.parametrize("code", RESEARCHED)
+def test_researched_packs_cite_only_addresses_their_notes_give(
+    registry: RulePackRegistry, code: str
+) -> None:
+    notes = (PACKS_DIR / "research" / f"{code}.md").read_text(encoding="utf-8")
+    urls = [s.url for s in registry.get(code).sources.values() if s.url]
+    assert urls, code
+    for url in urls:
+        assert url in notes, (code, url)
