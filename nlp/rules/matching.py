@@ -196,8 +196,9 @@ def term_pattern(
         )
         compound = r"(?!-[^\W\d_])" if is_ad else ""
         if is_ad:
-            # a year ("Kalki 2898 AD", "79 AD"), not the label; "ad free" is "ad-free"
-            prose += "".join(rf"(?<!(?<!\w)\d{{{n}}}\s)" for n in range(1, 5))
+            # a year ("Kalki 2898 AD", "79 AD"), not the label ("Day 2 AD" stays it); "ad free"
+            # is "ad-free"
+            prose += "".join(rf"(?<!(?<!\w)\d{{{n}}}\s)" for n in range(2, 5))
             compound += r"(?!\s+free(?!\w))"
         alts.append(prose + r"(?<![\w#@/.])" + body + r"(?![\w@])" + compound)
     pat = "(?:" + "|".join(alts) + ")"

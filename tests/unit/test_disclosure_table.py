@@ -946,6 +946,7 @@ def test_disclosure_label_word_boundaries(pre: Preprocessor, auditor: Disclosure
         "Ad | Ad-free mornings with @calm, code CALM20",
         "#ad free delivery @nike code X1",
         "Use code ANNA10 AD",
+        "Day 2 AD: my routine with @nike, code X1",
     ]:
         f = disclosure(audit(pre, auditor, text, "uk"))
         assert f.verdict.value == "compliant", (text, f.reasons)
