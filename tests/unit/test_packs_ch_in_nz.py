@@ -3,28 +3,15 @@ DisclosureAuditor (rules only), with captions written for these tests."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from nlp.preprocess import Preprocessor
 from nlp.results import Finding
 from nlp.rules import RulePackRegistry
 from nlp.signals.disclosure import DisclosureAuditor
-from tests.fixtures.disclosure import audit, disclosure
+from tests.fixtures.disclosure import audit, buried, disclosure_of
 
 NEW = ["ch", "in", "nz"]
-
-
-def disclosure_of(
-    pre: Preprocessor, auditor: DisclosureAuditor, text: str, code: str, **kw: Any
-) -> Finding:
-    return disclosure(audit(pre, auditor, text, code, **kw))
-
-
-# hashtag block on its own lines at the end: the label there is buried (and below the fold)
-def _buried(body: str, tags: str, label: str) -> str:
-    return f"{body}\n.\n.\n{tags} {label}"
 
 
 # (pack, caption, verdict, reasons that must be present)
@@ -87,7 +74,7 @@ CASES: list[tuple[str, str, str, set[str]]] = [
     ),
     (
         "ch",
-        _buried("Neue Uhr von @zeitwerkch, mit dem Code NINA15", "#uhr #style #zürich", "#werbung"),
+        buried("Neue Uhr von @zeitwerkch, mit dem Code NINA15", "#uhr #style #zürich", "#werbung"),
         "inadequate",
         {"buried_in_hashtags"},
     ),
@@ -153,7 +140,7 @@ CASES: list[tuple[str, str, str, set[str]]] = [
     ),
     (
         "in",
-        _buried("My new kurta from @desithreads, code PRIYA20", "#diwali #ethnic #fashion", "#ad"),
+        buried("My new kurta from @desithreads, code PRIYA20", "#diwali #ethnic #fashion", "#ad"),
         "inadequate",
         {"buried_in_hashtags"},
     ),
@@ -205,7 +192,7 @@ CASES: list[tuple[str, str, str, set[str]]] = [
     ("nz", "#ad #gifted New merino jumper from @kiwiknit, so cosy", "compliant", set()),
     (
         "nz",
-        _buried("New jumper from @kiwiknit, code AROHA15", "#merino #winter #nz", "#ad"),
+        buried("New jumper from @kiwiknit, code AROHA15", "#merino #winter #nz", "#ad"),
         "inadequate",
         {"buried_in_hashtags"},
     ),

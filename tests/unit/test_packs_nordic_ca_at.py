@@ -5,28 +5,14 @@ that were there before."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from nlp.preprocess import Preprocessor
-from nlp.results import Finding
 from nlp.rules import RulePackRegistry
 from nlp.signals.disclosure import DisclosureAuditor
-from tests.fixtures.disclosure import audit, disclosure
+from tests.fixtures.disclosure import audit, buried, disclosure_of
 
 NEW = ["ca", "no", "dk", "at"]
-
-
-def disclosure_of(
-    pre: Preprocessor, auditor: DisclosureAuditor, text: str, code: str, **kw: Any
-) -> Finding:
-    return disclosure(audit(pre, auditor, text, code, **kw))
-
-
-# hashtag block on its own lines at the end: the label there is buried (and below the fold)
-def _buried(body: str, tags: str, label: str) -> str:
-    return f"{body}\n.\n.\n{tags} {label}"
 
 
 # (pack, caption, verdict, reasons that must be present)
@@ -100,7 +86,7 @@ CASES: list[tuple[str, str, str, set[str]]] = [
     ("ca", "#gifted New parka from @northcoat, code MAYA15", "needs_review", {"gift_label"}),
     (
         "ca",
-        _buried("New parka from @northcoat, code MAYA15", "#winter #cozy #style", "#ad"),
+        buried("New parka from @northcoat, code MAYA15", "#winter #cozy #style", "#ad"),
         "inadequate",
         {"buried_in_hashtags"},
     ),
@@ -150,7 +136,7 @@ CASES: list[tuple[str, str, str, set[str]]] = [
     ),
     (
         "no",
-        _buried("Ny sekk fra @fjelljakke, bruk koden SIRI20", "#tur #fjell #helg", "#reklame"),
+        buried("Ny sekk fra @fjelljakke, bruk koden SIRI20", "#tur #fjell #helg", "#reklame"),
         "inadequate",
         {"buried_in_hashtags"},
     ),
@@ -212,7 +198,7 @@ CASES: list[tuple[str, str, str, set[str]]] = [
     ),
     (
         "dk",
-        _buried(
+        buried(
             "Min nye kjole fra @kjolehus, brug koden LIVA10", "#kjole #mode #sommer", "#reklame"
         ),
         "inadequate",
@@ -276,9 +262,7 @@ CASES: list[tuple[str, str, str, set[str]]] = [
     ),
     (
         "at",
-        _buried(
-            "Neue Jacke von @bergmode, mit dem Code LENA15", "#mode #winter #style", "#werbung"
-        ),
+        buried("Neue Jacke von @bergmode, mit dem Code LENA15", "#mode #winter #style", "#werbung"),
         "inadequate",
         {"buried_in_hashtags"},
     ),
