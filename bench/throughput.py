@@ -4,8 +4,10 @@ without clearpost, measured in the same run, on the same posts.
     python -m bench.throughput --data-dir ../shared/data
 
 Prints ``RESULT name=value unit`` lines:
-  full_posts_per_s       Analyzer end to end (normalise, language id, spaCy tokenizer fast path,
-                         rule audit, ONE encoder pass for every head, authenticity, trust score)
+  full_posts_per_s       Analyzer end to end (normalise, language id, cue and landmark extraction,
+                         rule audit, ONE encoder pass for every head, authenticity, trust score;
+                         spaCy's tokenizer runs only where ``Preprocessed.doc`` is read, and no
+                         rule or signal reads it)
   encoder_posts_per_s    the same runtime's forward (all heads) alone, on the same texts
   baseline_posts_per_s   the naive stack: one separate transformers model per task (each its own
                          fp32 forward, file order, padded to max_length) + the full spaCy
@@ -195,7 +197,7 @@ def measure_parts(corpus: Corpus, jurisdictions: Sequence[str], res: Results) ->
         from nlp.preprocess import Preprocessor
 
         pre = Preprocessor()
-        list(pre.pipe(posts))  # warm-up: loads every language's tokenizer once
+        list(pre.pipe(posts))  # warm-up: language id, regexes
         dt, pres = timed(lambda: list(pre.pipe(posts)))
         res.add("preprocess_posts_per_s", _rate(len(posts), dt), "posts/s")
     except ImportError as exc:
@@ -292,7 +294,7 @@ class StageTimer:
 def measure_full(analyzer: Any, corpus: Corpus, jurisdictions: list[str], res: Results) -> float:
     posts = corpus.posts
     list(analyzer.analyze(posts[:16], jurisdictions))
-    list(analyzer.preprocessor.pipe(posts))  # loads every language's tokenizer once
+    list(analyzer.preprocessor.pipe(posts))  # warm-up: language id, regexes
     from nlp.analyzer import settle_heap
 
     settle_heap()  # as the service does once loaded (Analyzer.warm_up)

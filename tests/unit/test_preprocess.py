@@ -187,7 +187,7 @@ def test_pipe_equals_process_in_order(pre: Preprocessor) -> None:
     ]
     posts = [post(t, id=str(i)) for i, t in enumerate(texts)]
     one = [_summary(pre.process(p)) for p in posts]
-    batched = [_summary(p) for p in pre.pipe(posts, batch_size=4)]
+    batched = [_summary(p) for p in pre.pipe(posts)]
     assert batched == one
 
 
@@ -253,7 +253,9 @@ def test_warm_up_builds_every_tokenizer_before_the_first_post(
     assert set(pp.TOKENIZER_LANGUAGES) | {"xx"} <= set(cache)
     fr = cache["fr"]
     pre = Preprocessor().process(Post(id="1", text="Publicité : ma routine avec @marque"))
-    assert pre.tokenizer_language == "fr" and cache["fr"] is fr  # reused, not rebuilt
+    assert pre.tokenizer_language == "fr" and pre._doc is None  # no tokens until asked
+    assert [t.text for t in pre.doc][:2] == ["Publicité", ":"]
+    assert cache["fr"] is fr  # reused, not rebuilt
 
 
 def test_warm_up_moves_what_is_loaded_out_of_the_collectors_reach() -> None:
