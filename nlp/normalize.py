@@ -338,3 +338,20 @@ def is_emoji_char(ch: str) -> bool:
     if 0xE0020 <= o <= 0xE007F or 0x1F1E6 <= o <= 0x1F1FF:
         return True
     return _is_emoji(ch)
+
+
+#: A run of tags glued without spaces, led by a ``#tag`` or an ``@handle``: "#sun#ad",
+#: "@brand#spon". Instagram and TikTok link each tag of such a run, so a reader sees "#ad" in
+#: it; a ``#`` after a plain word ("C#", "F#m", "item#3") starts no tag.
+_GLUED_RUN_RE = re.compile(r"(?<![\w&#/@.])(?:#\w+|@\w(?:[\w.]*\w)?)(?:#\w+)+")
+
+
+def glued_hashtag_starts(fold: str) -> list[int]:
+    """Offsets of every ``#`` that continues a glued run of tags (not the run's first tag)."""
+    if "#" not in fold:
+        return []
+    out: list[int] = []
+    for m in _GLUED_RUN_RE.finditer(fold):
+        a, b = m.span()
+        out.extend(i for i in range(a + 1, b) if fold[i] == "#")
+    return out

@@ -28,7 +28,7 @@ from spacy.tokens import Doc
 
 from nlp.cues import find_cues
 from nlp.langid import UNDETERMINED, detect_language
-from nlp.normalize import NormalizedText, is_emoji_char, normalize
+from nlp.normalize import NormalizedText, glued_hashtag_starts, is_emoji_char, normalize
 from nlp.posts import Platform, Post, PostFormat
 from nlp.results import Span
 
@@ -111,6 +111,7 @@ URL_RE = re.compile(
 _URL_TRAIL = ".,;:!?)]}'\"»›…"
 HASHTAG_RE = re.compile(r"(?<![\w&#/])#(?!\d+\b)\w+")
 MENTION_RE = re.compile(r"(?<![\w@.])@\w(?:[\w.]*\w)?")
+_TAG_AT_RE = re.compile(r"#(?!\d+\b)\w+")
 
 
 def extract_links(norm: NormalizedText) -> list[Span]:
@@ -128,29 +129,40 @@ def extract_links(norm: NormalizedText) -> list[Span]:
 
 
 def _extract(
-    norm: NormalizedText, regex: re.Pattern[str], label: str, links: list[Span]
+    norm: NormalizedText, found: Iterable[tuple[int, int]], label: str, links: list[Span]
 ) -> list[Span]:
+    """Spans of ``found`` ((start, end) offsets into ``norm.fold``) outside every link."""
     # links come from one regex scan: sorted and disjoint, so the only one that can overlap
     # [s, e) is the last starting before e (a bisect, not a scan of every link per match)
     taken = sorted((sp.start, sp.end) for sp in links)
     starts = [ts for ts, _ in taken]
     out = []
-    for m in regex.finditer(norm.fold):
-        sp = norm.span(m.start(), m.end(), label)
+    for s, e in found:
+        sp = norm.span(s, e, label)
         k = bisect.bisect_left(starts, sp.end) - 1
         if k < 0 or taken[k][1] <= sp.start:
             out.append(sp)
     return out
 
 
+def _spans(regex: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in regex.finditer(text)]
+
+
 def extract_hashtags(norm: NormalizedText, links: list[Span] | None = None) -> list[Span]:
-    """``#tag`` spans (not inside URLs; ``#1`` and ``&#39;`` are not hashtags)."""
-    return _extract(norm, HASHTAG_RE, "hashtag", links if links is not None else [])
+    """``#tag`` spans (not inside URLs; ``#1`` and ``&#39;`` are not hashtags), including each
+    tag of a run glued without spaces ("#sun#ad", "@brand#spon": ``glued_hashtag_starts``)."""
+    text = norm.fold
+    found = _spans(HASHTAG_RE, text)
+    glued = [m.span() for p in glued_hashtag_starts(text) if (m := _TAG_AT_RE.match(text, p))]
+    if glued:
+        found = sorted(found + glued)
+    return _extract(norm, found, "hashtag", links if links is not None else [])
 
 
 def extract_mentions(norm: NormalizedText, links: list[Span] | None = None) -> list[Span]:
     """``@handle`` spans (not e-mail addresses, not inside URLs)."""
-    return _extract(norm, MENTION_RE, "mention", links if links is not None else [])
+    return _extract(norm, _spans(MENTION_RE, norm.fold), "mention", links or [])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from nlp.normalize import glued_hashtag_starts
 from nlp.rules.schema import CommonLexicon, RulePack, Term
 
 _BRAND_HASHTAG = r"[^\W_]\w*?"
@@ -223,12 +224,15 @@ class TokenIndex:
     ``findall``) and shared by every term set of every pack; positions are looked up lazily,
     only for the few tokens that are some term's key."""
 
-    __slots__ = ("text", "tokens", "hashtags", "_pos")
+    __slots__ = ("text", "tokens", "hashtags", "glued", "_pos")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.tokens = frozenset(_TOKEN.findall(text))
         self.hashtags = [t for t in self.tokens if t[0] == "#"]
+        #: where a tag glued to the tag or handle before it starts ("#sun#ad"): a term's
+        #: hashtag form holds there although a word character precedes its "#"
+        self.glued = frozenset(glued_hashtag_starts(text)) if self.hashtags else frozenset()
         self._pos: dict[str, list[int]] = {}
 
     def positions(self, token: str) -> list[int]:
@@ -318,10 +322,16 @@ class TermSet:
         idx = index if index is not None and index.text == folded else TokenIndex(folded)
         cands: list[tuple[int, int, int]] = []
 
+        glued = idx.glued
+
         def confirm(i: int, pos: int) -> None:
             m = self.patterns[i].match(folded, pos)
             if m is not None and m.end() > m.start():
                 cands.append((m.start(), m.end(), i))
+            elif pos in glued:  # read the glued tag as if a space preceded it
+                m = self.patterns[i].match(folded[pos:])
+                if m is not None and m.end() > m.start():
+                    cands.append((pos + m.start(), pos + m.end(), i))
 
         tokens = idx.tokens
         for key in self.keys.intersection(tokens):

@@ -936,6 +936,9 @@ def test_disclosure_label_word_boundaries(pre: Preprocessor, auditor: Disclosure
         "Kalki 2898 AD tickets: code SAM10 @cinemaworld",
         "Built in 79 AD, visited with @nike, code SAM10",
         "Watch this ad free with @nike, code SAM10",
+        # a "#" after a plain word starts no tag
+        "Love it#ad @nike code SAM10",
+        "Played it in C#ad lib style @nike code SAM10",
     ]:
         for code in ("uk", "us", "de"):
             f = disclosure(audit(pre, auditor, text, code))
@@ -947,9 +950,16 @@ def test_disclosure_label_word_boundaries(pre: Preprocessor, auditor: Disclosure
         "#ad free delivery @nike code X1",
         "Use code ANNA10 AD",
         "Day 2 AD: my routine with @nike, code X1",
+        # tags glued into a run are each a tag (Instagram links them one by one)
+        "My routine with @nike, code X1 #sun#ad",
+        "#ad#nike my routine, code X1",
     ]:
         f = disclosure(audit(pre, auditor, text, "uk"))
         assert f.verdict.value == "compliant", (text, f.reasons)
+    # ... and a glued ambiguous tag is read as one too
+    f = disclosure(audit(pre, auditor, "Hungry? @snickersUk#hungry#spon", "uk"))
+    assert "ambiguous_wording" in f.reasons, f.reasons
+    assert [e.text for e in f.evidence if e.label == "ambiguous_disclosure"] == ["#spon"]
     # invisible characters and look-alike letters do not hide the label
     for text in ["#a\u200bd new drop @nike code SAM10", "#\u0430d new drop @nike code SAM10"]:
         f = disclosure(audit(pre, auditor, text, "uk"))

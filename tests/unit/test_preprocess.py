@@ -271,3 +271,12 @@ def test_warm_up_moves_what_is_loaded_out_of_the_collectors_reach() -> None:
         assert gc.get_freeze_count() > 10_000
     finally:
         gc.unfreeze()
+
+
+def test_glued_tags_are_each_a_hashtag_but_not_after_a_plain_word() -> None:
+    text = "Sun @brand.uk#spon#ad and #beach#day! Play C#m, item#3, #sale#1 see x.com/p#ad"
+    p = Preprocessor().process(post(text, language="en"))
+    assert [h.text for h in p.hashtags] == ["#spon", "#ad", "#beach", "#day", "#sale"]
+    assert [m.text for m in p.mentions] == ["@brand.uk"]
+    for h in p.hashtags:
+        assert text[h.start : h.end] == h.text
