@@ -873,6 +873,30 @@ RULED: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
         {"weak_commercial_cues"},
         {"commercial_probability": 0.04},
     ),
+    # Reklamombudsmannen 2019/2021 (a co-founder's launch posts): "the new products we are
+    # launching" is the creator's own brand: commercial next to the brand's handle, a lead for
+    # review alone
+    (
+        "uk",
+        "Shoot day for @glowco: the new serums that we are launching next month!",
+        "undisclosed",
+        {"own_brand_promotion"},
+        {},
+    ),
+    (
+        "se",
+        "Säg hej till vårt nya läppstift som vi lanserar idag! Sammetslen finish",
+        "needs_review",
+        {"own_brand_promotion"},
+        {},
+    ),
+    (
+        "fr",
+        "Aujourd'hui nous lançons notre nouvelle gamme de soins, douce et sans parfum",
+        "needs_review",
+        {"own_brand_promotion"},
+        {},
+    ),
     # the compliant shapes the same regulators describe
     ("uk", "Ad | Me again! Code LUCY60 for 60% off @curlco", "compliant", set(), {}),
     ("ie", "#Ad SO TASTY AND SO HANDY @coldbrewco, only €2.50 this week", "compliant", set(), {}),
