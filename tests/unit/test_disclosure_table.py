@@ -897,6 +897,23 @@ RULED: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
         {"own_brand_promotion"},
         {},
     ),
+    # ASAI (a brand's anniversary sale relayed by its athlete): a sale and "the link in their
+    # bio" beside the brand's handle
+    (
+        "ie",
+        "@fitfuel turn 5 this week and they are having a huge sale! Link in their bio",
+        "undisclosed",
+        {"commercial_cues_without_label"},
+        {},
+    ),
+    # ASA 2013 (a prize draw in text-speak): "chance 2 win" is a giveaway
+    (
+        "uk",
+        "Log on to @prizeland 4 your chance 2 win £50k! Have a go x",
+        "undisclosed",
+        {"commercial_cues_without_label"},
+        {},
+    ),
     # the compliant shapes the same regulators describe
     ("uk", "Ad | Me again! Code LUCY60 for 60% off @curlco", "compliant", set(), {}),
     ("ie", "#Ad SO TASTY AND SO HANDY @coldbrewco, only €2.50 this week", "compliant", set(), {}),
