@@ -72,7 +72,7 @@ LABEL_TEXT: dict[str, str] = {
     "discount_code": "discount code",
     "affiliate_link": "affiliate link",
     "brand_hashtag": "brand's campaign hashtag",
-    "brand_role": "role for a brand (campaign, face, ambassador)",
+    "brand_role": "role for a brand (campaign, face, ambassador, sponsor of the video)",
     "link": "link",
     "fold": "fold",
 }

@@ -28,7 +28,9 @@ labelled exactly one of :data:`CUE_LABELS`:
   "my shop", "ma marque", "meine Kollektion"); own-brand posts are marketing too. Restocks
   and pre-orders ("back in stock", "réassort") are availability: ``price_offer``.
 - ``brand_role``: a role for a brand said outright: part of its campaign, its new face, its
-  ambassador ("part of the new #X campaign", "égérie de", "Markenbotschafterin").
+  ambassador ("part of the new #X campaign", "égérie de", "Markenbotschafterin"); weak: a
+  sponsor's formula ("for making this video possible", "this episode is brought to you by"),
+  also said of a film crew or a charity's donation.
 - ``shop_link``: a link to a shop (a host such as shop.brand.com or brand.shop, a product or
   collection path such as /products/...); a link that applies a code at checkout
   (/discount/ANNA10, ?discount=ANNA10) is a ``discount_code`` instead, and affiliate wording

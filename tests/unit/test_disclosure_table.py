@@ -914,6 +914,23 @@ RULED: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
         {"commercial_cues_without_label"},
         {},
     ),
+    # ASA 2014 (Oreo lick race): a sponsor's thanks, "for making this video possible", and
+    # "check out the <brand> site" are leads; the same thanks to a film crew must stay a lead too
+    (
+        "uk",
+        "Lick race! Check out the Snackco site for more ... Thanks to Snackco for making this "
+        "video possible!",
+        "needs_review",
+        {"ambiguous_wording", "commercial_cues_without_label"},
+        {},
+    ),
+    (
+        "uk",
+        "Thank you to @camjoe and @bluefilms for making this video possible!",
+        "needs_review",
+        {"weak_commercial_cues"},
+        {},
+    ),
     # the compliant shapes the same regulators describe
     ("uk", "Ad | Me again! Code LUCY60 for 60% off @curlco", "compliant", set(), {}),
     ("ie", "#Ad SO TASTY AND SO HANDY @coldbrewco, only €2.50 this week", "compliant", set(), {}),
