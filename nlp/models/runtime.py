@@ -226,6 +226,7 @@ class EncoderTextModel:
         self._eos_id = int(
             tokenizer.eos_token_id if tokenizer.eos_token_id is not None else tokenizer.sep_token_id
         )
+        self._forward = self._choose_forward()
         if self._fixed_shape:
             self._warm_up()
             if not self._free_rows and settings.free_rows and self._info["quantization"] == "bf16":
@@ -378,6 +379,25 @@ class EncoderTextModel:
             self._encode_batch([[self._bos_id] + [self._pad_id] * (w - 2) + [self._eos_id]], [0],
                                w, int(self.settings.invariant_rows))  # fmt: skip
 
+    def _transformers_forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        out = self.encoder(input_ids=ids, attention_mask=mask)
+        return out.last_hidden_state if hasattr(out, "last_hidden_state") else out[0]  # type: ignore[no-any-return]
+
+    def _choose_forward(self) -> Any:
+        """``nlp.models.lean``'s forward where it gives the transformers forward's very bytes
+        on this CPU (checked now, on a lone window and a padded batch), else the latter."""
+        from nlp.models.lean import lean_forward, same_bytes
+
+        lean = lean_forward(self.encoder)
+        vocab = int(getattr(self.tokenizer, "vocab_size", 0) or 1000)
+        top = min(int(self.settings.max_length), self._max_positions)
+        shapes = [(1, min(16, top)), (3, min(48, top))]
+        if lean is not None and same_bytes(self.encoder, lean, shapes, vocab=vocab):
+            return lean
+        if lean is not None:
+            log.warning("lean encoder forward differs from transformers' here: not used")
+        return self._transformers_forward
+
     def _rows_invariant(self) -> bool:
         """Does a window get the same bytes for ANY row count at its width, here? int8 does by
         construction; bf16 depends on the CPU's kernels: on AVX512-BF16 without AMX, 0 of 90
@@ -429,9 +449,7 @@ class EncoderTextModel:
             ids[r, : len(w)] = torch.tensor(w, dtype=torch.long)
             mask[r, : len(w)] = 1
         with torch.inference_mode():
-            out = self.encoder(input_ids=ids, attention_mask=mask)
-            h = out.last_hidden_state if hasattr(out, "last_hidden_state") else out[0]
-            h = h.float()  # pool in float32 whatever the encoder's dtype
+            h = self._forward(ids, mask).float()  # pool in float32 whatever the encoder's dtype
             mk = mask.unsqueeze(-1).to(h.dtype)
             return ((h * mk).sum(1) / mk.sum(1).clamp(min=1))[: len(idx)]
 
