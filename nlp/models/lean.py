@@ -102,7 +102,6 @@ def lean_forward(encoder: nn.Module) -> Forward | None:
             x = norm(down_fn(act(up_fn(x))) + x, ln2)
         return x
 
-    assert heads * size == int(cfg.hidden_size)
     return forward
 
 
