@@ -189,7 +189,7 @@ def build_services(settings: Settings) -> Services:
             }
         )
     analyzer = Analyzer(model=model, jurisdictions=tuple(default))
-    analyzer.warm_up()  # not on the first French request (spaCy's fr exceptions: ~4 s)
+    analyzer.warm_up()  # language id loaded, loaded objects out of the collector's walk
     batcher = None
     if settings.microbatch_max_posts > 0:
         from api.batching import AnalyzeBatcher

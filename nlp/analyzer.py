@@ -125,8 +125,9 @@ class Analyzer:
         self.jurisdictions = self.resolve_jurisdictions(jurisdictions)
 
     def warm_up(self) -> None:
-        """Load what the first posts would otherwise load lazily (tokenizers of every supported
-        language, language id): a long-running service calls this before it reports ready."""
+        """Load what the first posts would otherwise load lazily (the language-id model), then
+        take what is loaded out of the collector's walk: a long-running service calls this
+        before it reports ready."""
         warm = getattr(self.preprocessor, "warm_up", None)
         if callable(warm):
             warm()

@@ -359,18 +359,13 @@ class Preprocessor:
         self._full: dict[str, Any] = {}
         self._lock = threading.Lock()
 
-    # -- tokenizers ---------------------------------------------------------------------------
-    def _blank(self, lang: str) -> Any:
-        return blank_tokenizer(lang)
-
     def warm_up(self) -> None:
-        """Build every tokenizer and the language-id model now rather than on the first post
-        of each language: spaCy's French tokenizer exceptions alone take ~4 s to import (Dutch
-        ~1.5 s), which would otherwise land on a service's first French request."""
+        """Load the language-id model now rather than on the first post. spaCy's tokenizers
+        are not built here: no request reads ``Preprocessed.doc``, and building all of them took
+        ~3 s and ~43 MB (French exceptions alone ~4 s to import on a slower VM); a language's
+        tokenizer is built on the first ``doc`` read in that language."""
         from nlp.langid import detect_language
 
-        for lang in sorted(TOKENIZER_LANGUAGES | set(self.languages) | {_BLANKABLE_FALLBACK}):
-            self._blank(lang)
         detect_language("warm-up text for the language identifier")
 
     def _choose_language(

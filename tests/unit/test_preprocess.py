@@ -241,7 +241,7 @@ def test_property_all_spans_slice_original(text: str) -> None:
         assert p.hashtag_block_start in {h.start for h in p.hashtags + p.mentions}
 
 
-def test_warm_up_builds_every_tokenizer_before_the_first_post(
+def test_tokenizers_are_built_on_the_first_doc_read_not_at_warm_up(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import nlp.preprocess as pp
@@ -249,13 +249,19 @@ def test_warm_up_builds_every_tokenizer_before_the_first_post(
 
     cache: dict[str, object] = {}
     monkeypatch.setattr(pp, "_BLANK_CACHE", cache)
-    Analyzer(model=None, jurisdictions=("fr",)).warm_up()
-    assert set(pp.TOKENIZER_LANGUAGES) | {"xx"} <= set(cache)
+    analyzer = Analyzer(model=None, jurisdictions=("fr",))
+    analyzer.warm_up()
+    post = Post(id="1", text="Publicité : ma routine avec @marque, code MARQUE10")
+    (analysis,) = analyzer.analyze([post])
+    assert analysis.findings  # a whole analysis reads no tokens ...
+    assert cache == {}
+    pre = Preprocessor().process(post)
+    assert pre.tokenizer_language == "fr" and pre._doc is None
+    assert [t.text for t in pre.doc][:2] == ["Publicité", ":"]  # ... a doc read builds one
     fr = cache["fr"]
-    pre = Preprocessor().process(Post(id="1", text="Publicité : ma routine avec @marque"))
-    assert pre.tokenizer_language == "fr" and pre._doc is None  # no tokens until asked
-    assert [t.text for t in pre.doc][:2] == ["Publicité", ":"]
-    assert cache["fr"] is fr  # reused, not rebuilt
+    again = Preprocessor().process(post)
+    assert [t.text for t in again.doc][:2] == ["Publicité", ":"]
+    assert cache["fr"] is fr and set(cache) == {"fr"}  # reused, not rebuilt
 
 
 def test_warm_up_moves_what_is_loaded_out_of_the_collectors_reach() -> None:
