@@ -16,6 +16,7 @@ from api.settings import Settings
 from nlp.errors import UnknownJurisdictionError
 from nlp.posts import Post
 from nlp.results import CreatorTrust, PostAnalysis, Verdict
+from nlp.rules.registry import pack_summary
 
 if TYPE_CHECKING:
     from api.schemas import CheckPublic, CheckRequest
@@ -92,42 +93,6 @@ class Services:
         if unknown:
             raise UnknownJurisdictionError(unknown, self.jurisdictions)
         return out
-
-
-def _pack_public(pack: Any) -> dict[str, Any]:
-    rules = []
-    for rid, rule in sorted(getattr(pack, "rules", {}).items()):
-        try:
-            cit, url = pack.rule_citation(rid)
-        except Exception:  # noqa: BLE001 - a pack without citations still lists its rules
-            cit, url = "", None
-        rules.append(
-            {
-                "id": rid,
-                "title": getattr(rule, "title", ""),
-                "summary": getattr(rule, "summary", None),
-                "citation": cit,
-                "citation_url": url,
-            }
-        )
-    sources = [
-        {"id": sid, "title": s.title, "citation": s.citation, "url": s.url}
-        for sid, s in sorted(getattr(pack, "sources", {}).items())
-    ]
-    eff = getattr(pack, "effective_date", None)
-    return {
-        "id": pack.id,
-        "name": getattr(pack, "name", pack.id),
-        "version": pack.version,
-        "ref": f"{pack.id}@{pack.version}",
-        "effective_date": eff.isoformat() if eff is not None else None,
-        "authority": getattr(pack, "authority", ""),
-        "aliases": list(getattr(pack, "aliases", [])),
-        "scope": getattr(pack, "scope", ""),
-        "audience_languages": list(getattr(pack, "audience_languages", [])),
-        "sources": sources,
-        "rules": rules,
-    }
 
 
 def artifact_cards(artifacts_dir: Path) -> list[dict[str, Any]]:
@@ -208,7 +173,7 @@ def build_services(settings: Settings) -> Services:
         score_creators=trust.score_creators,
         profiles=list(trust.PROFILES),
         read_table=read_table,
-        rule_packs=lambda: [_pack_public(registry.get(c)) for c in codes],
+        rule_packs=lambda: [pack_summary(registry.get(c)) for c in codes],
         model_info=analyzer.model_info,
     )
     try:

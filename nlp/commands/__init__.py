@@ -10,4 +10,5 @@ COMMANDS: dict[str, str] = {
     "report": "nlp.commands.report",
     "serve": "nlp.commands.serve",
     "keys": "nlp.commands.keys",
+    "rules": "nlp.commands.rules",
 }

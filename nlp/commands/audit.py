@@ -44,7 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--jurisdiction",
         "-j",
         required=True,
-        help="comma-separated rule packs, e.g. uk,fr (us uk fr de es it ie se nl be au eu; gb = uk)",
+        help="comma-separated rule packs, e.g. uk,fr (gb = uk; `clearpost rules` lists them)",
     )
     parser.add_argument("--output", "-o", default="-", help="output file ('-' = stdout, default)")
     parser.add_argument(

@@ -136,6 +136,40 @@ class RulePackRegistry:
         return list(seen.values())
 
 
+def pack_summary(pack: RulePack) -> dict[str, Any]:
+    """What a reader needs of a pack (``GET /v1/rules``, ``clearpost rules``): its identity,
+    scope, sources and every rule with the citation and URL a finding under it carries."""
+    rules = []
+    for rid, rule in sorted(pack.rules.items()):
+        cit, url = pack.rule_citation(rid)
+        rules.append(
+            {
+                "id": rid,
+                "title": rule.title,
+                "summary": rule.summary,
+                "citation": cit,
+                "citation_url": url,
+            }
+        )
+    sources = [
+        {"id": sid, "title": s.title, "citation": s.citation, "url": s.url}
+        for sid, s in sorted(pack.sources.items())
+    ]
+    return {
+        "id": pack.id,
+        "name": pack.name,
+        "version": pack.version,
+        "ref": pack.ref,
+        "effective_date": pack.effective_date.isoformat(),
+        "authority": pack.authority,
+        "aliases": list(pack.aliases),
+        "scope": pack.scope,
+        "audience_languages": list(pack.audience_languages),
+        "sources": sources,
+        "rules": rules,
+    }
+
+
 @lru_cache(maxsize=1)
 def _default_registry() -> RulePackRegistry:
     return RulePackRegistry.from_dir(PACKS_DIR)

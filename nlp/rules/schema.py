@@ -225,8 +225,11 @@ class RulePack(_Strict):
     def rule_citation(self, rule_id: str) -> tuple[str, str | None]:
         rule = self.rules[rule_id]
         src = self.sources[rule.source]
-        cit = src.citation + (f", {rule.pinpoint}" if rule.pinpoint else "")
-        return cit, src.url
+        pin = rule.pinpoint
+        # a source cited at one provision already names it ("UWG §5a(4) ..."): not twice
+        if pin and pin.casefold() not in src.citation.casefold():
+            return f"{src.citation}, {pin}", src.url
+        return src.citation, src.url
 
 
 class CommonLexicon(_Strict):

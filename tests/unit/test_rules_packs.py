@@ -191,6 +191,27 @@ def test_registry_from_dir_loads_fixture_pack(fixtures_dir: Path) -> None:
     assert reg.versions() == {"zz": "2030.7"}
 
 
+def test_rule_citation_names_a_provision_once(
+    registry: RulePackRegistry, fixtures_dir: Path
+) -> None:
+    # the pinpoint is added to a source cited as a whole ...
+    zz = RulePackRegistry.from_dir(fixtures_dir / "rules" / "minimal").get("zz")
+    assert zz.rule_citation("zz.label.wording")[0] == "Test Code art. 1, art. 2"
+    # ... and not repeated where the source's citation already names that provision
+    uk, _ = registry.get("uk").rule_citation("uk.label.identifiable")
+    assert uk.count("rule 2.1") == 1 and uk.startswith("CAP Code, rule 2.1")
+    de, _ = registry.get("de").rule_citation("de.commercial.trigger")
+    assert de.count("5a(4)") == 1
+    for code in EXPECTED:
+        pack = registry.get(code)
+        for rule_id, rule in pack.rules.items():
+            if rule.pinpoint:
+                cit, _ = pack.rule_citation(rule_id)
+                pin = rule.pinpoint.casefold()
+                in_source = pack.sources[rule.source].citation.casefold().count(pin)
+                assert cit.casefold().count(pin) == max(1, in_source), rule_id
+
+
 def _broken(tmp_path: Path, fixtures_dir: Path, mutate) -> Path:  # type: ignore[no-untyped-def]
     src = fixtures_dir / "rules" / "minimal"
     d = tmp_path / "packs"
