@@ -661,6 +661,29 @@ CASES: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
         {"ambiguous_wording"},
         {},
     ),
+    # the courteous German formulas are the same tie, not 'Werbung' (2026.5)
+    (
+        "de",
+        "In freundlicher Kooperation mit @mymuesli – mein Frühstück für jeden Tag",
+        "inadequate",
+        {"ambiguous_wording"},
+        {},
+    ),
+    (
+        "de",
+        "Mit freundlicher Unterstützung von @rossmann: meine Pflegeroutine",
+        "inadequate",
+        {"ambiguous_wording"},
+        {},
+    ),
+    ("de", "Werbung | In freundlicher Kooperation mit @mymuesli", "compliant", set(), {}),
+    (
+        "de",
+        "Dank freundlicher Unterstützung meiner Familie habe ich es geschafft",
+        "not_commercial",
+        set(),
+        {},
+    ),
     (
         "es",
         "Colaboración con @zara | mis looks, código LAURA10",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -17,8 +18,8 @@ EXPECTED = [
     "se", "uk", "us",
 ]  # fmt: skip
 # The only URLs our research notes give (for CA, NO, DK, AT, CH, IN and NZ each one is a stored page's
-# address, copied verbatim from the notes); every other source is cited without one. A URL not
-# in this set was invented or mistyped.
+# address, copied verbatim from the notes; sources-2026.5.md adds the older packs' below); a
+# source found nowhere is cited without one. A URL not in this set was invented or mistyped.
 KNOWN_URLS = {
     "https://regulations.justia.com/regulations/fedreg/2023/07/26/2023-14795.html",
     "https://www.senat.fr/leg/tas22-123.html",
@@ -98,6 +99,39 @@ KNOWN_URLS = {
     "https://www.iagr.org/industry-news/regulatory-update-advertising-standards-authority-nz-releases-new-gambling-advertising",
     "https://www.pgf.nz/knowledge-hub/advertising-and-gambling",
 }
+
+
+#: Addresses added in 2026.5 for the older packs' sources, each verified against a stored copy
+#: (nlp/rules/research/sources-2026.5.md: "| `pack.source` | <url> | how | what it holds |").
+SOURCES_2026_5 = PACKS_DIR / "research" / "sources-2026.5.md"
+
+
+def _table_2026_5() -> dict[str, str]:
+    rows = re.findall(
+        r"^\| `([a-z]{2}\.[a-z0-9_]+)` \| <([^>]+)> \|", SOURCES_2026_5.read_text("utf-8"), re.M
+    )
+    return dict(rows)
+
+
+KNOWN_URLS |= set(_table_2026_5().values())
+
+
+def test_research_table_2026_5_matches_the_packs() -> None:
+    registry = RulePackRegistry.default()
+    table = _table_2026_5()
+    assert len(table) >= 40
+    for key, url in table.items():
+        code, source = key.split(".")
+        assert registry.get(code).sources[source].url == url, key
+    # what the table does not list keeps no address it did not verify: the older packs'
+    # sources have one only from that table or from the two addresses cited before it
+    for code in ("uk", "us", "fr", "de", "es", "it", "ie", "se", "nl", "be", "au", "eu"):
+        for sid, src in registry.get(code).sources.items():
+            if f"{code}.{sid}" not in table:
+                assert src.url is None or src.url in {
+                    "https://regulations.justia.com/regulations/fedreg/2023/07/26/2023-14795.html",
+                    "https://www.senat.fr/leg/tas22-123.html",
+                }, f"{code}.{sid}"
 
 
 @pytest.fixture(scope="module")
@@ -288,7 +322,9 @@ def test_researched_packs_cite_only_addresses_their_notes_give(
     registry: RulePackRegistry, code: str
 ) -> None:
     notes = (PACKS_DIR / "research" / f"{code}.md").read_text(encoding="utf-8")
-    urls = [s.url for s in registry.get(code).sources.values() if s.url]
-    assert urls, code
-    for url in urls:
-        assert url in notes, (code, url)
+    later = _table_2026_5()
+    sources = registry.get(code).sources
+    assert any(s.url for s in sources.values()), code
+    for sid, src in sources.items():
+        if src.url:
+            assert src.url in notes or later.get(f"{code}.{sid}") == src.url, (code, src.url)
