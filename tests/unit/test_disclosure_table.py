@@ -677,6 +677,23 @@ CASES: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
         {},
     ),
     ("de", "Werbung | In freundlicher Kooperation mit @mymuesli", "compliant", set(), {}),
+    # a commission link named, not the label (2026.5)
+    (
+        "de",
+        "Mein neuer Lippenstift von @mac *Affiliate-Link: Wenn ihr darüber kauft, bekomme ich Provision",
+        "inadequate",
+        {"ambiguous_wording"},
+        {},
+    ),
+    ("de", "Werbung | Mein neuer Lippenstift von @mac, *Affiliate-Link", "compliant", set(), {}),
+    (
+        "fr",
+        "Mes liens affiliés : Ledger https://www.ledgerwallet.com/r/b05d",
+        "inadequate",
+        {"ambiguous_wording"},
+        {},
+    ),
+    ("fr", "Publicité | Mon sérum @lancomeofficial (lien affilié)", "compliant", set(), {}),
     (
         "de",
         "Dank freundlicher Unterstützung meiner Familie habe ich es geschafft",
