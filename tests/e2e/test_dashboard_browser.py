@@ -257,6 +257,10 @@ def test_dashboard_end_to_end_in_chromium(
                 assert page.locator("#caption .ev-tag").count() >= 1  # each span labelled
                 assert page.locator("table.findings tbody tr").count() >= 1
                 assert page.locator("table.findings .rules code").count() >= 1  # rule ids
+                # every jurisdiction asked for (uk, fr, us) cites a source with an address
+                # now, and a long one wraps inside its cell instead of widening the page
+                assert page.locator("table.findings a.cite").count() >= 1
+                assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
                 snap(page, "07-post")
                 checked = True
                 break
