@@ -694,6 +694,42 @@ CASES: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
         {},
     ),
     ("fr", "Publicité | Mon sérum @lancomeofficial (lien affilié)", "compliant", set(), {}),
+    # a gift or a sponsor stated in words is not the label (2026.5)
+    (
+        "de",
+        "PR-Sample | Mein neues Serum von @lorealparis",
+        "inadequate",
+        {"ambiguous_wording"},
+        {},
+    ),
+    (
+        "de",
+        "Das Serum von @lorealparis wurde mir kostenlos zur Verfügung gestellt.",
+        "inadequate",
+        {"ambiguous_wording"},
+        {},
+    ),
+    (
+        "fr",
+        "Produit reçu gratuitement de la part de @nuxe, voici mon avis",
+        "inadequate",
+        {"ambiguous_wording"},
+        {},
+    ),
+    (
+        "uk",
+        "This video is brought to you by @nordvpn. Code ERIC for 70% off",
+        "inadequate",
+        {"ambiguous_wording"},
+        {},
+    ),
+    (
+        "se",
+        "Tack @nordvpn för att ni sponsrar den här videon! Rabattkod ERIK ger 70%",
+        "inadequate",
+        {"ambiguous_wording"},
+        {},
+    ),
     (
         "de",
         "Dank freundlicher Unterstützung meiner Familie habe ich es geschafft",
