@@ -724,6 +724,22 @@ CASES: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
         {},
     ),
     (
+        "uk",
+        "My kitchen kit: https://amzn.to/3abc As an Amazon Associate I earn from qualifying purchases",
+        "inadequate",
+        {"ambiguous_wording"},
+        {},
+    ),
+    (
+        "uk",
+        "#partnership Check out the new range: https://mamaearth.oia.link/bdfv6 code FLEET20",
+        "inadequate",
+        {"ambiguous_wording"},
+        {},
+    ),
+    # ... while a sponsor-free 'supported by' is still no evidence of anything
+    ("uk", "This project is supported by our amazing community ❤️", "not_commercial", set(), {}),
+    (
         "se",
         "Tack @nordvpn för att ni sponsrar den här videon! Rabattkod ERIK ger 70%",
         "inadequate",
