@@ -737,6 +737,20 @@ CASES: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
         {"ambiguous_wording"},
         {},
     ),
+    (
+        "de",
+        "Farben: https://amzn.to/2DYp5cc *Das sind Reflinks, ich bekomme eine kleine Provision.",
+        "inadequate",
+        {"ambiguous_wording"},
+        {},
+    ),
+    (
+        "fr",
+        "Certains liens sont affiliés : je perçois une commission sur votre achat https://amzn.to/x1",
+        "inadequate",
+        {"ambiguous_wording"},
+        {},
+    ),
     # ... while a sponsor-free 'supported by' is still no evidence of anything
     ("uk", "This project is supported by our amazing community ❤️", "not_commercial", set(), {}),
     (
