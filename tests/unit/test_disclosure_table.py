@@ -751,6 +751,27 @@ CASES: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
         {"ambiguous_wording"},
         {},
     ),
+    (
+        "es",
+        "Mi crema: https://amzn.to/abc (enlace de afiliado)",
+        "inadequate",
+        {"ambiguous_wording"},
+        {},
+    ),
+    (
+        "it",
+        "Il mio siero: https://amzn.to/abc (link affiliato)",
+        "inadequate",
+        {"ambiguous_wording"},
+        {},
+    ),
+    (
+        "nl",
+        "Mijn serum: https://amzn.to/abc (affiliate link)",
+        "inadequate",
+        {"ambiguous_wording"},
+        {},
+    ),
     # ... while a sponsor-free 'supported by' is still no evidence of anything
     ("uk", "This project is supported by our amazing community ❤️", "not_commercial", set(), {}),
     (
