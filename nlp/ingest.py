@@ -494,7 +494,8 @@ def _decode(raw: _Raw, encoding: str | None) -> str:
         bad = data[e.start : e.start + 1].hex()
         raise InputError(
             f"{raw.name}: is not UTF-8 text (byte 0x{bad} at offset {e.start}). "
-            f"Re-save it as UTF-8, or pass its encoding (e.g. encoding='cp1252')."
+            "Re-save it as UTF-8, or give its encoding: --encoding cp1252 (command line), "
+            "the form field encoding=cp1252 (POST /v1/jobs), encoding='cp1252' (read_table)."
         ) from None
     if "\x00" in text[:65536]:
         raise InputError(

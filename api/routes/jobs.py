@@ -140,8 +140,28 @@ async def create_job(
         Literal["csv", "tsv", "jsonl", "json", "parquet"] | None,
         Form(description="File format; guessed from the file name when absent."),
     ] = None,
+    encoding: Annotated[
+        str | None,
+        Form(
+            max_length=32,
+            description="Text encoding of a CSV/JSON upload that is not UTF-8 (cp1252, latin-1 "
+            "...); UTF-8 with or without a BOM, and UTF-16 with a BOM, need none.",
+        ),
+    ] = None,
 ) -> JobPublic:
     codes = services.resolve_jurisdictions(_split_codes(jurisdictions))
+    if encoding:
+        import codecs
+
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise ApiError(
+                422,
+                "unknown_encoding",
+                f"encoding: unknown text encoding {encoding!r} (e.g. utf-8, cp1252, latin-1)",
+                {"field": "encoding"},
+            ) from None
     if profile not in services.profiles:
         raise ApiError(
             422,
@@ -170,7 +190,9 @@ async def create_job(
     from starlette.concurrency import run_in_threadpool
 
     try:
-        posts, extras = await run_in_threadpool(services.read_table, data, format=fmt)
+        posts, extras = await run_in_threadpool(
+            services.read_table, data, format=fmt, encoding=encoding or None
+        )
     except InputError:
         raise
     except Exception as exc:  # noqa: BLE001 - any parser failure is bad input, never a 500

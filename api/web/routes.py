@@ -419,6 +419,7 @@ async def upload(request: Request, state: StateDep, session: SessionDep) -> Resp
         return refuse(422, "Choose a file of posts to upload.")
     codes = [str(c) for c in form.getlist("jurisdictions") if str(c).strip()]
     profile = str(form.get("profile") or "compliance")
+    encoding = str(form.get("encoding") or "").strip() or None
     from api.routes.jobs import create_job
 
     try:
@@ -431,6 +432,7 @@ async def upload(request: Request, state: StateDep, session: SessionDep) -> Resp
             jurisdictions=",".join(codes) or None,
             profile=profile,
             format=None,
+            encoding=encoding,
         )
     except ApiError as exc:
         rows = (

@@ -42,6 +42,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--batch-size", type=int, default=None, help="posts per model batch")
     parser.add_argument(
+        "--encoding",
+        default=None,
+        help="text encoding of a CSV/JSON input that is not UTF-8 (cp1252, latin-1, ...)",
+    )
+    parser.add_argument(
         "--num-actors",
         type=int,
         default=None,
@@ -134,7 +139,9 @@ def run(args: argparse.Namespace) -> int:
     from nlp.analyzer import analyses_to_frame
     from nlp.ingest import read_table
 
-    posts, _extras = read_table(sys.stdin.buffer if args.input == "-" else args.input)
+    posts, _extras = read_table(
+        sys.stdin.buffer if args.input == "-" else args.input, encoding=args.encoding
+    )
     analyses, js = analyze_posts(
         list(posts), args.jurisdiction, args.no_model, args.progress, args.batch_size
     )

@@ -59,6 +59,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="also write category (banned/restricted) and extra-label findings as rows",
     )
     parser.add_argument(
+        "--encoding",
+        default=None,
+        help="text encoding of a CSV/JSON input that is not UTF-8 (cp1252, latin-1, ...)",
+    )
+    parser.add_argument(
         "--progress",
         choices=("auto", "on", "off"),
         default="auto",
@@ -149,11 +154,11 @@ class _Writer:
                 self._fh.close()
 
 
-def read_posts(source: str) -> tuple[list[Any], list[dict[str, Any]]]:
+def read_posts(source: str, encoding: str | None = None) -> tuple[list[Any], list[dict[str, Any]]]:
     """Posts and per-row extras through the project's reader (``nlp.ingest.read_table``)."""
     from nlp.ingest import read_table
 
-    posts, extras = read_table(sys.stdin.buffer if source == "-" else source)
+    posts, extras = read_table(sys.stdin.buffer if source == "-" else source, encoding=encoding)
     return list(posts), [dict(e or {}) for e in extras]
 
 
@@ -177,7 +182,7 @@ def run(args: argparse.Namespace) -> int:
     default_codes = [p.id for p in registry.resolve(args.jurisdiction)]
     if args.input != "-" and not Path(args.input).exists():
         raise InputError(f"input file {args.input} does not exist")
-    posts, extras = read_posts(args.input)
+    posts, extras = read_posts(args.input, args.encoding)
     if len(extras) < len(posts):
         extras += [{} for _ in range(len(posts) - len(extras))]
 

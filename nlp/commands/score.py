@@ -45,9 +45,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-model", action="store_true", help="posts input: rules only")
     parser.add_argument("--progress", choices=("auto", "on", "off"), default="auto")
+    parser.add_argument(
+        "--encoding",
+        default=None,
+        help="text encoding of a CSV/JSON input that is not UTF-8 (cp1252, latin-1, ...)",
+    )
 
 
-def load_analyses(path: str, jurisdiction: str | None, no_model: bool, progress: str) -> list[Any]:
+def load_analyses(
+    path: str,
+    jurisdiction: str | None,
+    no_model: bool,
+    progress: str,
+    encoding: str | None = None,
+) -> list[Any]:
     """Analyses from an analyses file, or by analysing a posts file."""
     import pandas as pd
 
@@ -71,7 +82,7 @@ def load_analyses(path: str, jurisdiction: str | None, no_model: bool, progress:
     from nlp.commands.analyze import analyze_posts
     from nlp.ingest import read_table
 
-    posts, _ = read_table(sys.stdin.buffer if path == "-" else path)
+    posts, _ = read_table(sys.stdin.buffer if path == "-" else path, encoding=encoding)
     analyses, _js = analyze_posts(list(posts), jurisdiction or "uk", no_model, progress)
     return analyses
 
@@ -117,7 +128,9 @@ def run(args: argparse.Namespace) -> int:
 
     profile_weights(args.profile, weights)
     fmt = args.format or ("csv" if args.output.lower().endswith(".csv") else "json")
-    analyses = load_analyses(args.input, args.jurisdiction, args.no_model, args.progress)
+    analyses = load_analyses(
+        args.input, args.jurisdiction, args.no_model, args.progress, args.encoding
+    )
     js = [j.strip() for j in args.jurisdiction.split(",")] if args.jurisdiction else None
     trusts = score_creators(analyses, profile=args.profile, weights=weights, jurisdictions=js)
     public = [trust_to_public(t) for t in trusts]

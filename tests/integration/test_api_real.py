@@ -3,6 +3,7 @@ sweep, ingest): the wiring in api.services.build_services, not the fakes."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -116,3 +117,46 @@ def test_real_models_listing(real_api: Api) -> None:
     root = Path(__file__).resolve().parents[2] / "nlp" / "models" / "artifacts"
     n = len(list(root.glob("*/model_meta.json"))) if root.is_dir() else 0
     assert body["count"] == n and body["active"] is None
+
+
+def test_real_jobs_upload_in_another_encoding(real_api: Api) -> None:
+    """A cp1252 export (Excel on Windows) is refused with what to do, read when its encoding is
+    given, and an unknown encoding is named before anything is read or stored."""
+    c = real_api.client
+    h = real_api.key("acme", "analyst")
+    body = 'id,creator,text\nw1,zoe,"Caf\u00e9 cr\u00e8me avec @nespresso, code ZOE10"\n'.encode(
+        "cp1252"
+    )
+    r = c.post("/v1/jobs", files={"file": ("w.csv", body)}, data={"jurisdictions": "fr"}, headers=h)
+    assert r.status_code == 422
+    msg = r.json()["error"]["message"]
+    assert "not UTF-8" in msg and "encoding=cp1252" in msg
+    r = c.post(
+        "/v1/jobs",
+        files={"file": ("w.csv", body)},
+        data={"jurisdictions": "fr", "encoding": "klingon-8"},
+        headers=h,
+    )
+    assert r.status_code == 422
+    assert r.json()["error"]["code"] == "unknown_encoding"
+    assert r.json()["error"]["details"]["field"] == "encoding"
+    r = c.post(
+        "/v1/jobs",
+        files={"file": ("w.csv", body)},
+        data={"jurisdictions": "fr", "encoding": "cp1252"},
+        headers=h,
+    )
+    assert r.status_code == 202, r.text
+    jid = r.json()["id"]
+    t0 = time.time()
+    while (job := c.get(f"/v1/jobs/{jid}", headers=h).json())["state"] != "done":
+        assert time.time() - t0 < 60, job
+        time.sleep(0.1)
+    rows = c.get(f"/v1/jobs/{jid}/results?format=jsonl", headers=h).text.splitlines()
+    assert len(rows) == 1
+    finding = next(
+        f for f in json.loads(rows[0])["analysis"]["findings"] if f["kind"] == "disclosure"
+    )
+    # read as cp1252: 'é' and 'è' are one character each, so the handle starts at 16
+    brand = next(e for e in finding["evidence"] if e["text"] == "@nespresso")
+    assert brand["start"] == len("Café crème avec ")

@@ -143,3 +143,22 @@ def test_cli_check_prints_verdict_and_fix(capsys: pytest.CaptureFixture[str]) ->
     assert main(["check", "Mein Serum @nivea Code LISA10", "-j", "de", "--paid-label"]) == 0
     assert main(["check", "#ad new drop @nike code X", "-j", "uk", "--format", "story"]) == 1
     assert "every_frame_unverifiable" in capsys.readouterr().out
+
+
+def test_cli_audit_reads_another_encoding_when_told(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "export.csv"
+    src.write_bytes('id,text\nw1,"Café crème avec @nespresso, code ZOE10"\n'.encode("cp1252"))
+    assert main(["audit", str(src), "-j", "fr", "--format", "jsonl"]) == 1
+    err = capsys.readouterr().err
+    assert "not UTF-8" in err and "--encoding cp1252" in err
+    assert main(["audit", str(src), "-j", "fr", "--format", "jsonl", "--encoding", "cp1252"]) == 0
+    row = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert row["verdict"] == "undisclosed"
+    assert {e["text"] for e in row["evidence"]} >= {"@nespresso", "code ZOE10"}
+    # the offsets are into the decoded text: 'é' and 'è' are one character each
+    code = next(e for e in row["evidence"] if e["text"] == "code ZOE10")
+    assert code["start"] == "Café crème avec @nespresso, ".__len__()
+    assert main(["audit", str(src), "-j", "fr", "--encoding", "klingon-8"]) == 1
+    assert "klingon-8" in capsys.readouterr().err

@@ -208,6 +208,25 @@ def test_report_web_bad_upload_names_the_row(web: Web) -> None:
     assert r.status_code == 422 and "row 1" in r.text and 'role="alert"' in r.text
 
 
+def test_report_web_upload_in_windows_1252(web: Web) -> None:
+    """The form offers the encoding; a cp1252 file is refused as UTF-8 (with what to do) and
+    read when the encoding is chosen."""
+    web.login(web.key("acme"))
+    assert '<select id="encoding" name="encoding"' in web.client.get("/app/upload").text
+    body = "id,creator,text\n1,zoé,Café crème avec @nespresso\n".encode("cp1252")
+    r = web.client.post("/app/upload", files={"file": ("p.csv", body, "text/csv")})
+    assert r.status_code == 422
+    alert = re.search(r'<div class="error" role="alert">(.*?)</div>', r.text, re.S)
+    assert alert and "utf-8" in alert.group(1).lower(), r.text[:500]
+    r = web.client.post(
+        "/app/upload",
+        files={"file": ("p.csv", body, "text/csv")},
+        data={"encoding": "cp1252", "jurisdictions": ["uk"]},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+
+
 def test_report_web_logout_ends_the_session(web: Web) -> None:
     web.login(web.key("acme"))
     assert web.client.get("/app/roster").status_code == 200
