@@ -157,6 +157,8 @@ def test_report_web_upload_roster_creator_post_and_reports(web: Web) -> None:
     assert cohort.content.startswith(b"%PDF-")
     sweep = web.client.get("/app/sweep")
     assert sweep.status_code == 200 and "Cohort metrics" in sweep.text
+    # the cohort's record is per post across jurisdictions; say so next to the per-jurisdiction table
+    assert 'id="record-rule"' in sweep.text and "worst verdict" in sweep.text
 
 
 def test_report_web_v1_report_endpoint_and_tenant_isolation(web: Web) -> None:
