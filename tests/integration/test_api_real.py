@@ -7,6 +7,7 @@ import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -52,6 +53,17 @@ def real_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     app = create_app(settings)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield Api(client, app)
+
+
+def _finished_job(c: Any, created: Any, h: dict[str, str]) -> tuple[str, dict[str, Any]]:
+    """The job a POST /v1/jobs answer created, once the server's worker has finished it."""
+    assert created.status_code == 202, created.text
+    jid = created.json()["id"]
+    t0 = time.time()
+    while (job := c.get(f"/v1/jobs/{jid}", headers=h).json())["state"] != "done":
+        assert time.time() - t0 < 60, job
+        time.sleep(0.1)
+    return jid, job
 
 
 def test_real_service_end_to_end(real_api: Api) -> None:
@@ -100,12 +112,7 @@ def test_real_service_end_to_end(real_api: Api) -> None:
         data={"jurisdictions": "uk"},
         headers=h,
     )
-    assert r.status_code == 202, r.text
-    jid = r.json()["id"]
-    t0 = time.time()
-    while (job := c.get(f"/v1/jobs/{jid}", headers=h).json())["state"] != "done":
-        assert time.time() - t0 < 60, job
-        time.sleep(0.1)
+    jid, job = _finished_job(c, r, h)
     assert job["done"] == 2
     r = c.post("/v1/jobs", files={"file": ("p.csv", b"id,text\n,\n")}, headers=h)
     assert r.status_code == 422 and r.json()["error"]["code"] in ("invalid_rows", "invalid_input")
@@ -146,12 +153,7 @@ def test_real_jobs_upload_in_another_encoding(real_api: Api) -> None:
         data={"jurisdictions": "fr", "encoding": "cp1252"},
         headers=h,
     )
-    assert r.status_code == 202, r.text
-    jid = r.json()["id"]
-    t0 = time.time()
-    while (job := c.get(f"/v1/jobs/{jid}", headers=h).json())["state"] != "done":
-        assert time.time() - t0 < 60, job
-        time.sleep(0.1)
+    jid, job = _finished_job(c, r, h)
     rows = c.get(f"/v1/jobs/{jid}/results?format=jsonl", headers=h).text.splitlines()
     assert len(rows) == 1
     finding = next(
