@@ -315,6 +315,10 @@ class RulePackPublic(_Documented):
     aliases: list[str] = Field(default_factory=list)
     scope: str = ""
     audience_languages: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(
+        default_factory=list,
+        description="Where the pack's sources disagree and the choices it made, newest first.",
+    )
     sources: list[RuleSource] = Field(default_factory=list)
     rules: list[RuleCitation] = Field(default_factory=list)
 

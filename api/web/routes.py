@@ -644,6 +644,39 @@ def post_page(
     )
 
 
+@router.get("/app/rules", include_in_schema=False)
+def rules_page(
+    request: Request, state: StateDep, session: SessionDep, code: str | None = None
+) -> Response:
+    """The rule packs a verdict can cite; with ``code``, one pack's rules, sources and notes."""
+    p = _guard(request, state, session)
+    if isinstance(p, Response):
+        return p
+    if state.services is None:
+        return _render(
+            "app/error.html",
+            503,
+            **_ctx(p, state, "rules"),
+            title="Loading",
+            message="The service is still loading; try again in a moment.",
+        )
+    packs = state.services.rule_packs()
+    pack = None
+    if code:
+        wanted = code.strip().lower()
+        wanted = state.services.aliases.get(wanted, wanted)
+        pack = next((x for x in packs if x["id"] == wanted), None)
+        if pack is None:
+            return _not_found(p, state, f"rule pack {code!r}")
+    return _render(
+        "app/rules.html",
+        **_ctx(p, state, "rules", title=f"Rules: {pack['name']}" if pack else "Rule packs"),
+        packs=packs,
+        pack=pack,
+        default_jurisdictions=state.services.default_jurisdictions,
+    )
+
+
 @router.get("/app/sweep", include_in_schema=False)
 def sweep_page(
     request: Request,

@@ -165,6 +165,7 @@ def pack_summary(pack: RulePack) -> dict[str, Any]:
         "aliases": list(pack.aliases),
         "scope": pack.scope,
         "audience_languages": list(pack.audience_languages),
+        "notes": list(pack.notes),
         "sources": sources,
         "rules": rules,
     }

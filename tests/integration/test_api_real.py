@@ -96,6 +96,7 @@ def test_real_service_end_to_end(real_api: Api) -> None:
     rules = c.get("/v1/rules", headers=h).json()
     uk = next(p for p in rules["data"] if p["id"] == "uk")
     assert uk["version"] and any(r["citation"] for r in uk["rules"])
+    assert uk["notes"] and all(src["url"].startswith("https://") for src in uk["sources"])
     assert c.get("/v1/models", headers=h).status_code == 200
 
     chk = c.post(
@@ -162,3 +163,15 @@ def test_real_jobs_upload_in_another_encoding(real_api: Api) -> None:
     # read as cp1252: 'é' and 'è' are one character each, so the handle starts at 16
     brand = next(e for e in finding["evidence"] if e["text"] == "@nespresso")
     assert brand["start"] == len("Café crème avec ")
+
+
+def test_real_dashboard_rules_page_links_the_law(real_api: Api) -> None:
+    c = real_api.client
+    key = real_api.key("acme", "viewer")["Authorization"].split()[1]
+    r = c.post("/app/login", data={"key": key, "next": "/app/rules"}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    page = c.get("/app/rules", params={"code": "Deutschland"})
+    assert page.status_code == 200
+    assert "de.label.wording" in page.text and "Choices this pack makes" in page.text
+    assert 'href="https://www.gesetze-im-internet.de/uwg_2004/__5a.html"' in page.text
+    c.post("/app/logout")

@@ -84,6 +84,7 @@ def test_report_web_pages_need_a_login(web: Web) -> None:
         "/app/upload",
         "/app/creators/alice",
         "/app/sweep",
+        "/app/rules",
         "/app/creators/alice/report.pdf",
         "/app/reports/cohort.csv",
         "/app/posts/instagram/1",
@@ -227,6 +228,17 @@ def test_report_web_upload_in_windows_1252(web: Web) -> None:
         follow_redirects=False,
     )
     assert r.status_code == 303, r.text
+
+
+def test_report_web_rules_pages(web: Web) -> None:
+    web.login(web.key("acme", role="viewer"))  # reading the rules needs no write role
+    page = web.client.get("/app/rules")
+    assert page.status_code == 200 and 'id="packs"' in page.text
+    assert 'href="/app/rules?code=uk"' in page.text and 'aria-current="page">Rules<' in page.text
+    one = web.client.get("/app/rules", params={"code": "GB"})  # an alias finds its pack
+    assert one.status_code == 200 and 'id="pack-rules"' in one.text
+    assert "uk.disclosure.required" in one.text and "UK code s.1" in one.text
+    assert web.client.get("/app/rules", params={"code": "mars"}).status_code == 404
 
 
 def test_report_web_logout_ends_the_session(web: Web) -> None:
