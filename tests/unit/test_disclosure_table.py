@@ -772,6 +772,44 @@ CASES: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
         {"ambiguous_wording"},
         {},
     ),
+    # the same statements in the other English-language packs (2026.5): the FTC's FAQ calls a
+    # commission statement adequate, Canada accepts plain words naming the sponsor
+    (
+        "us",
+        "As an Amazon Associate I earn from qualifying purchases: my kitchen kit https://amzn.to/3ab",
+        "compliant",
+        set(),
+        {},
+    ),
+    (
+        "us",
+        "This video is brought to you by @nordvpn, code SAM",
+        "needs_review",
+        {"ambiguous_wording"},
+        {},
+    ),
+    ("ca", "This video is brought to you by @nordvpn, code SAM", "compliant", set(), {}),
+    (
+        "nz",
+        "This video is brought to you by @nordvpn, code SAM",
+        "inadequate",
+        {"ambiguous_wording"},
+        {},
+    ),
+    (
+        "in",
+        "This video is brought to you by @nordvpn, code SAM",
+        "needs_review",
+        {"ambiguous_wording"},
+        {},
+    ),
+    (
+        "ie",
+        "My kit https://amzn.to/3ab I may earn a small commission",
+        "inadequate",
+        {"ambiguous_wording"},
+        {},
+    ),
     # ... while a sponsor-free 'supported by' is still no evidence of anything
     ("uk", "This project is supported by our amazing community ❤️", "not_commercial", set(), {}),
     (
