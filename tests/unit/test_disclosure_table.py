@@ -810,6 +810,14 @@ CASES: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
         {"ambiguous_wording"},
         {},
     ),
+    ("uk", "#ads Loving my @glossier serum", "needs_review", {"ambiguous_wording"}, {}),
+    (
+        "uk",
+        "#sponsoredpost Loving my @glossier serum, code GLOW10",
+        "inadequate",
+        {"ambiguous_wording"},
+        {},
+    ),
     # ... while a sponsor-free 'supported by' is still no evidence of anything
     ("uk", "This project is supported by our amazing community ❤️", "not_commercial", set(), {}),
     (
