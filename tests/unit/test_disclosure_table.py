@@ -810,7 +810,7 @@ CASES: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
         {"ambiguous_wording"},
         {},
     ),
-    ("uk", "#ads Loving my @glossier serum", "needs_review", {"ambiguous_wording"}, {}),
+    ("uk", "#adv Loving my @glossier serum", "needs_review", {"ambiguous_wording"}, {}),
     (
         "uk",
         "#sponsoredpost Loving my @glossier serum, code GLOW10",
