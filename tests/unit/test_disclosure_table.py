@@ -1146,6 +1146,17 @@ def test_disclosure_fix_is_concrete_for_france(
     assert f.rule_pack.startswith("fr@")
 
 
+def test_disclosure_fix_for_ambiguous_wording_names_the_label(
+    pre: Preprocessor, auditor: DisclosureAuditor
+) -> None:
+    # the wording's own fix, not the one for a placement problem met on the way (2026.5)
+    text = "In freundlicher Kooperation mit @mymuesli: mein Frühstück, *Affiliate-Link in Bio"
+    f = disclosure(audit(pre, auditor, text, "de"))
+    assert f.verdict.value == "inadequate" and "not_first_line" in f.reasons
+    assert f.fix is not None and f.fix.startswith("Ersetze die Formulierung")
+    assert "'Werbung' oder 'Anzeige'" in f.fix
+
+
 def test_disclosure_label_word_boundaries(pre: Preprocessor, auditor: DisclosureAuditor) -> None:
     # "#adidas", "#ads", "made", "@ad", a URL path: none is the label "ad"
     for text in [

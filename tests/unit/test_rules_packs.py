@@ -328,3 +328,12 @@ def test_researched_packs_cite_only_addresses_their_notes_give(
     for sid, src in sources.items():
         if src.url:
             assert src.url in notes or later.get(f"{code}.{sid}") == src.url, (code, src.url)
+
+
+@pytest.mark.parametrize("code", EXPECTED)
+def test_every_flagged_reason_has_its_own_fix(registry: RulePackRegistry, code: str) -> None:
+    """A creator told why their wording falls short also reads what to write instead: the
+    generic fix (or the fix for a placement problem met on the way) is not that."""
+    pack = registry.get(code)
+    reasons = {t.reason for t in pack.disclosure.flagged}
+    assert not sorted(r for r in reasons if r not in pack.fixes), code
