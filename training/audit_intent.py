@@ -29,8 +29,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-FLAGGED = {"undisclosed", "inadequate", "needs_review"}
-STRICT = {"undisclosed", "inadequate"}
+from training.ruled import FLAGGED, STRICT, share
+
 # as training.train has it (not imported from there: it imports torch, --rules-only does not)
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 MDID = Path("mdid_instagram_intent") / "posts.csv"
@@ -73,10 +73,6 @@ def audit_verdicts(
 def rates(promote: Sequence[bool], verdicts: Sequence[str]) -> dict[str, float | int | None]:
     pos = [v for p, v in zip(promote, verdicts, strict=True) if p]
     neg = [v for p, v in zip(promote, verdicts, strict=True) if not p]
-
-    def share(vs: list[str], keep: set[str]) -> float | None:
-        return round(sum(v in keep for v in vs) / len(vs), 4) if vs else None
-
     return {
         "n_promote": len(pos),
         "n_other": len(neg),

@@ -130,14 +130,15 @@ def verdicts(
     return out
 
 
+def share(verdicts: list[str], keep: set[str]) -> float | None:
+    """The share of ``verdicts`` in ``keep``, to 4 places; None for no verdicts."""
+    return round(sum(v in keep for v in verdicts) / len(verdicts), 4) if verdicts else None
+
+
 def _rates(pairs: Iterable[tuple[str, str]]) -> dict[str, float | int | None]:
     pairs = list(pairs)
     neg = [v for e, v in pairs if e == "not_compliant"]
     pos = [v for e, v in pairs if e != "not_compliant"]
-
-    def share(vs: list[str], keep: set[str]) -> float | None:
-        return round(sum(v in keep for v in vs) / len(vs), 4) if vs else None
-
     return {
         "n_not_compliant": len(neg),
         "n_compliant_or_not_an_ad": len(pos),
