@@ -34,7 +34,7 @@ from api.web.auth import (
     session_key,
     sign_session,
 )
-from nlp.errors import ClearpostError
+from nlp.errors import ClearpostError, UnknownJurisdictionError
 
 log = logging.getLogger("clearpost.web")
 
@@ -663,11 +663,11 @@ def rules_page(
     packs = state.services.rule_packs()
     pack = None
     if code:
-        wanted = code.strip().lower()
-        wanted = state.services.aliases.get(wanted, wanted)
-        pack = next((x for x in packs if x["id"] == wanted), None)
-        if pack is None:
+        try:
+            (wanted,) = state.services.resolve_jurisdictions([code])
+        except UnknownJurisdictionError:
             return _not_found(p, state, f"rule pack {code!r}")
+        pack = next(x for x in packs if x["id"] == wanted)
     return _render(
         "app/rules.html",
         **_ctx(p, state, "rules", title=f"Rules: {pack['name']}" if pack else "Rule packs"),
