@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from nlp.commands import add_encoding_argument
+
 HELP = "Analyse posts (disclosure, commercial intent, tone, authenticity) into an analyses file."
 
 
@@ -41,11 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="local (default) or ray (Parquet in, a directory of Parquet shards out)",
     )
     parser.add_argument("--batch-size", type=int, default=None, help="posts per model batch")
-    parser.add_argument(
-        "--encoding",
-        default=None,
-        help="text encoding of a CSV/JSON input that is not UTF-8 (cp1252, latin-1, ...)",
-    )
+    add_encoding_argument(parser)
     parser.add_argument(
         "--num-actors",
         type=int,

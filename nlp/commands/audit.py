@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from nlp.commands import add_encoding_argument
+
 if TYPE_CHECKING:
     from nlp.results import Finding
 
@@ -58,11 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="also write category (banned/restricted) and extra-label findings as rows",
     )
-    parser.add_argument(
-        "--encoding",
-        default=None,
-        help="text encoding of a CSV/JSON input that is not UTF-8 (cp1252, latin-1, ...)",
-    )
+    add_encoding_argument(parser)
     parser.add_argument(
         "--progress",
         choices=("auto", "on", "off"),

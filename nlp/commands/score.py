@@ -15,6 +15,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from nlp.commands import add_encoding_argument
+
 HELP = "Score creators 0-100 (with band, 80% interval and explained components)."
 
 
@@ -45,11 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-model", action="store_true", help="posts input: rules only")
     parser.add_argument("--progress", choices=("auto", "on", "off"), default="auto")
-    parser.add_argument(
-        "--encoding",
-        default=None,
-        help="text encoding of a CSV/JSON input that is not UTF-8 (cp1252, latin-1, ...)",
-    )
+    add_encoding_argument(parser)
 
 
 def load_analyses(
