@@ -29,7 +29,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from training.ruled import FLAGGED, STRICT, share
+from training.ruled import FLAGGED, STRICT, share, verdicts
 
 # as training.train has it (not imported from there: it imports torch, --rules-only does not)
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -53,21 +53,12 @@ def read_mdid(path: Path) -> list[tuple[str, str, bool]]:
 def audit_verdicts(
     rows: Sequence[tuple[str, str, bool]], jurisdiction: str, rules_only: bool = False
 ) -> list[str]:
-    """The disclosure verdict of each caption under ``jurisdiction``."""
+    """The disclosure verdict of each caption under ``jurisdiction`` (``training.ruled``'s)."""
     from nlp.posts import Post
 
     posts = [Post(id=i or str(n), creator="creator", text=t) for n, (i, t, _) in enumerate(rows)]
-    if rules_only:
-        from nlp.preprocess import Preprocessor
-        from nlp.signals.disclosure import DisclosureAuditor
-
-        auditor = DisclosureAuditor()
-        findings = (auditor.audit(pre, [jurisdiction]) for pre in Preprocessor().pipe(posts))
-        return [next(f for f in fs if f.kind == "disclosure").verdict.value for fs in findings]
-    from nlp.analyzer import Analyzer
-
-    analyses = Analyzer(jurisdictions=(jurisdiction,)).analyze(posts, cross_post=False)
-    return [next(f for f in a.findings if f.kind == "disclosure").verdict.value for a in analyses]
+    got = verdicts([{"jurisdiction": jurisdiction}] * len(rows), posts, rules_only)
+    return [v for v, _ in got]
 
 
 def rates(promote: Sequence[bool], verdicts: Sequence[str]) -> dict[str, float | int | None]:

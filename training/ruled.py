@@ -105,28 +105,40 @@ def verdicts(
     rows: list[dict[str, Any]], posts: list[Any], rules_only: bool = False
 ) -> list[tuple[str, list[str]]]:
     """(verdict, reasons) of the disclosure finding for each row's post, under its
-    jurisdiction."""
-    out: list[tuple[str, list[str]]] = []
+    jurisdiction. Posts are analysed in one batch per jurisdiction (the runtime is
+    batch-invariant: a post's findings do not depend on what it is batched with)."""
+    from nlp.rules.registry import RulePackRegistry
+
+    registry = RulePackRegistry.default()
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, r in enumerate(rows):
+        groups[registry.resolve(r["jurisdiction"])[0].id].append(i)
+    out: list[tuple[str, list[str]]] = [("", [])] * len(rows)
     if rules_only:
         from nlp.preprocess import Preprocessor
-        from nlp.rules.registry import RulePackRegistry
         from nlp.signals.disclosure import DisclosureAuditor
 
-        registry = RulePackRegistry.default()
         auditor = DisclosureAuditor(registry)
         pre = Preprocessor()
-        for r, p in zip(rows, posts, strict=True):
-            code = registry.resolve(r["jurisdiction"])[0].id
-            f = next(f for f in auditor.audit(pre.process(p), [code]) if f.kind == "disclosure")
-            out.append((f.verdict.value, list(f.reasons)))
-        return out
-    from nlp.analyzer import Analyzer
+        findings = {
+            code: [auditor.audit(x, [code]) for x in pre.pipe([posts[i] for i in idx])]
+            for code, idx in groups.items()
+        }
+    else:
+        from nlp.analyzer import Analyzer
 
-    analyzer = Analyzer()
-    for r, p in zip(rows, posts, strict=True):
-        a = analyzer.analyze_one(p, [r["jurisdiction"]])
-        f = next(f for f in a.findings if f.kind == "disclosure")
-        out.append((f.verdict.value, list(f.reasons)))
+        analyzer = Analyzer()
+        findings = {
+            code: [
+                a.findings
+                for a in analyzer.analyze([posts[i] for i in idx], [code], cross_post=False)
+            ]
+            for code, idx in groups.items()
+        }
+    for code, idx in groups.items():
+        for i, fs in zip(idx, findings[code], strict=True):
+            f = next(f for f in fs if f.kind == "disclosure")
+            out[i] = (f.verdict.value, list(f.reasons))
     return out
 
 
