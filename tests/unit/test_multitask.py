@@ -24,6 +24,7 @@ from nlp.models.multitask import (
     head_loss,
 )
 from nlp.models.runtime import EncoderTextModel, RuntimeSettings, resolve_workers
+from nlp.models.splitk import SplitKLinear
 
 TINY_SHA = "tiny-" + "0" * 59
 
@@ -264,13 +265,14 @@ def _flat(v: Any) -> np.ndarray:
     return np.array(list(v.values()) if isinstance(v, dict) else [v], dtype=np.float64)
 
 
-@pytest.mark.parametrize("quantization", ["fp32", "int8", "bf16", "auto"])
+@pytest.mark.parametrize("quantization", ["fp32", "int8", "bf16", "auto", "bf16-split"])
 def test_runtime_batch_invariant_outputs_ignore_batch_mates(
     trained: MultiTaskModel, quantization: str
 ) -> None:
+    q, _, split = quantization.partition("-")
     rt = EncoderTextModel.from_multitask(
         trained,
-        settings=RuntimeSettings(quantization=quantization, max_length=12),  # type: ignore[arg-type]
+        settings=RuntimeSettings(quantization=q, max_length=12, split_k=4 if split else None),  # type: ignore[arg-type]
     )
     q = rt.info["quantization"]
     assert q in ("fp32", "int8", "bf16")
@@ -313,6 +315,9 @@ def test_bf16_row_probe_falls_back_to_fixed_shapes_when_rows_change_bytes(
         trained, settings=RuntimeSettings(quantization="bf16", max_length=12)
     )
     assert rt.info["row_probe"] == "failed" and rt.info["batching"] == "fixed-16x16"
+    # the split down-projections were tried, failed the probe too, and were taken out again
+    assert "down_projection" not in rt.info
+    assert not any(isinstance(m, SplitKLinear) for m in rt.encoder.modules())
     target = EXAMPLES[1][0]
     alone = rt.predict([target])[0]
     assert rt.predict([EXAMPLES[0][0], target])[1] == alone
@@ -321,6 +326,39 @@ def test_bf16_row_probe_falls_back_to_fixed_shapes_when_rows_change_bytes(
         trained, settings=RuntimeSettings(quantization="bf16", max_length=12, free_rows=False)
     )
     assert "row_probe" not in off.info and off.info["batching"] == "fixed-16x16"
+
+
+def test_bf16_down_projections_are_split_where_that_makes_rows_invariant(
+    trained: MultiTaskModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the plain bf16 encoder fails the row probe (AMX) and the split one passes it, the
+    runtime serves the split one, batches per width and records it; split_k=1 never splits."""
+
+    def split_only(self: EncoderTextModel) -> bool:  # what the AMX VM measured
+        return any(isinstance(m, SplitKLinear) for m in self.encoder.modules())
+
+    monkeypatch.setattr(EncoderTextModel, "_rows_invariant", split_only)
+    rt = EncoderTextModel.from_multitask(
+        trained, settings=RuntimeSettings(quantization="bf16", max_length=12)
+    )
+    assert rt.info["down_projection"] == "split-k4" and rt.info["row_probe"] == "passed"
+    assert rt.info["batching"] == "per-width-16"
+    layers = rt.encoder.config.num_hidden_layers
+    assert sum(isinstance(m, SplitKLinear) for m in rt.encoder.modules()) == layers
+    plain = EncoderTextModel.from_multitask(
+        trained, settings=RuntimeSettings(quantization="bf16", max_length=12, split_k=1)
+    )
+    assert "down_projection" not in plain.info and plain.info["row_probe"] == "failed"
+    assert plain.info["batching"] == "fixed-16x16"
+    # the same model within bf16 rounding of the partial sums
+    texts = [t for t, _ in EXAMPLES]
+    for a, b in zip(rt.predict(texts), plain.predict(texts), strict=True):
+        np.testing.assert_allclose(_flat(a["sentiment"]), _flat(b["sentiment"]), atol=0.02)
+        assert a.keys() == b.keys()
+    with pytest.raises(ValueError, match="split_k"):
+        EncoderTextModel.from_multitask(
+            trained, settings=RuntimeSettings(quantization="bf16", max_length=12, split_k=0)
+        )
 
 
 @pytest.mark.parametrize("quantization", ["bf16", "int8"])
