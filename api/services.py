@@ -151,6 +151,7 @@ def build_services(settings: Settings) -> Services:
                 "num_threads": settings.model_threads,
                 "encoder_workers": settings.model_encoder_workers,
                 "invariant_rows": settings.model_invariant_rows,
+                "split_k": settings.model_split_k,
             }
         )
     analyzer = Analyzer(model=model, jurisdictions=tuple(default))

@@ -54,6 +54,16 @@ class Settings(BaseSettings):
         "fills, nor bf16 where the probe passes: info 'row_probe'); 1 = each window alone. Part "
         "of the model identity stored with every finding.",
     )
+    model_split_k: int | None = Field(
+        default=None,
+        ge=1,
+        le=16,
+        description="bf16: the FFN down-projections as a sum over this many slices of their "
+        "inputs. Default: only where the plain encoder fails the row probe and the split one "
+        "passes it (AMX CPUs; info 'down_projection'), so single posts are not batched with "
+        "copies; 1 = never (the plain product's bytes, fixed-shape batches there). Part of the "
+        "model identity stored with every finding.",
+    )
     model_threads: int | None = Field(
         default=None, ge=1, description="torch intra-op threads for the encoder (default: torch's)."
     )

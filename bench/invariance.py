@@ -2,6 +2,7 @@
 runtime's fixed-shape batches, on the bundled model and real caption windows.
 
     python -m bench.invariance --data-dir ../shared/data [--dtype bf16] [--rows 16] [--step 16]
+        [--split-k N]
 
 For a seeded sample of windows, each is encoded several times in a batch of exactly ``rows``
 windows padded to its length bucket, in a random slot beside random windows of the same bucket
@@ -39,13 +40,28 @@ def run(argv: Sequence[str] | None = None) -> Results:
     ap.add_argument("--rows", type=int, default=16)
     ap.add_argument("--step", type=int, default=16)
     ap.add_argument("--windows", type=int, default=30, help="windows checked")
+    ap.add_argument(
+        "--split-k", type=int, default=None,
+        help="bf16: FFN down-projections in N slices (1 = plain; default: the runtime's choice)",
+    )  # fmt: skip
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args(argv)
     res = Results("invariance")
     torch.set_num_threads(1)
-    model = load_default_model(overrides={"quantization": a.dtype, "encoder_workers": 1})
+    model = load_default_model(
+        overrides={"quantization": a.dtype, "encoder_workers": 1, "split_k": a.split_k}
+    )
     if model is None:
         raise SystemExit("no bundled model artifact")
+    info = model.info
+    res.note(
+        "model: "
+        + ", ".join(
+            f"{k}={info[k]}"
+            for k in ("quantization", "down_projection", "row_probe", "batching")
+            if k in info
+        )
+    )
     texts = [p.text for p in load_corpus(a.data_dir, per_source=100).posts]
     windows = model._windows(texts)[0][:1500]
 

@@ -67,6 +67,7 @@ def build_text_model(
     batch_invariant: bool | None = None,
     workers: int = 1,
     invariant_rows: int | None = None,
+    split_k: int | None = None,
 ) -> tuple[Any, str]:
     """The serving model: the trained artifact when exported, else the same encoder with
     randomly initialised heads (identical compute; predictions meaningless). Returns
@@ -82,6 +83,8 @@ def build_text_model(
         kw["encoder_workers"] = workers
     if invariant_rows is not None:
         kw["invariant_rows"] = invariant_rows
+    if split_k is not None:
+        kw["split_k"] = split_k
     settings = RuntimeSettings(**kw)
     model = None
     try:
@@ -380,6 +383,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "16; 1 = one window at a time)",
     )
     p.add_argument(
+        "--split-k",
+        type=int,
+        default=None,
+        help="bf16: FFN down-projections in N slices (1 = plain; default: the runtime's, split "
+        "only where the plain encoder fails the row probe)",
+    )
+    p.add_argument(
         "--compare-dtypes", default="", help="also time encoder-only with these, e.g. int8,bf16"
     )
     p.add_argument("--jurisdictions", default="uk,us,fr")
@@ -408,7 +418,7 @@ def run(argv: Sequence[str] | None = None) -> Results:
     try:
         inv = None if args.batching is None else args.batching == "invariant"
         model, desc = build_text_model(
-            args.dtype, res, inv, args.encoder_workers, args.invariant_rows
+            args.dtype, res, inv, args.encoder_workers, args.invariant_rows, args.split_k
         )
     except ImportError as exc:
         res.skip("encoder/full", f"model runtime unavailable: {exc}")

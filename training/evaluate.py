@@ -63,9 +63,13 @@ def latest_artifact(root: Path = ARTIFACTS_DIR) -> Path:
     return d
 
 
-def runtime_settings(meta: Mapping[str, Any], quantization: str = "auto") -> Any:
+def runtime_settings(
+    meta: Mapping[str, Any], quantization: str = "auto", split_k: int | None = None
+) -> Any:
     """The serving settings of the artifact, batched with padding (batch_invariant=False): the
-    metrics are the served model's; only the last bits differ from batch-invariant serving."""
+    metrics are the served model's; only the last bits differ from batch-invariant serving.
+    ``split_k``: bf16 down-projections split as the service splits them where its row probe
+    needs it (padded batches never probe, so evaluating that model needs it named)."""
     from nlp.models.runtime import RuntimeSettings
 
     ev = (meta.get("training") or {}).get("eval") or {}
@@ -76,6 +80,7 @@ def runtime_settings(meta: Mapping[str, Any], quantization: str = "auto") -> Any
         batch_size=int(ev.get("batch_size", 64)),
         prefix=str(meta.get("text_prefix", "query: ")),
         batch_invariant=False,
+        split_k=split_k,
     )
 
 
@@ -86,7 +91,7 @@ class Evaluator:
 
     def __init__(
         self, art_dir: Path, data_dir: Path, split: str, model: Any = None, base: Any = None,
-        quantization: str = "auto", max_rows: int = 0,
+        quantization: str = "auto", max_rows: int = 0, split_k: int | None = None,
     ) -> None:  # fmt: skip
         from nlp.models.artifact import load_artifact, read_meta
 
@@ -96,7 +101,9 @@ class Evaluator:
         self.meta = read_meta(self.art_dir)
         self.base = base
         self.model = model or load_artifact(
-            self.art_dir, settings=runtime_settings(self.meta, quantization), base=self._base()
+            self.art_dir,
+            settings=runtime_settings(self.meta, quantization, split_k),
+            base=self._base(),
         )
         self.cfg = dict(self.meta["training"])
         self.train_sets, self.eval_sets = load_data(self.cfg, data_dir)
@@ -307,6 +314,8 @@ class Evaluator:
         from nlp.models.artifact import load_artifact
 
         served = self.model.info.get("quantization", "served")
+        if "down_projection" in self.model.info:  # e.g. bf16_split_k4
+            served += "_" + self.model.info["down_projection"].replace("-", "_")
         models = {"fp32": load_artifact(
             self.art_dir, settings=runtime_settings(self.meta, "fp32"), base=self._base()
         )}  # fmt: skip
@@ -430,6 +439,12 @@ def main(argv: list[str] | None = None) -> int:
         choices=["auto", "int8", "int8-full", "bf16", "fp32"],
         help="precision of the evaluated model (default: the serving default, auto)",
     )
+    ap.add_argument(
+        "--split-k",
+        type=int,
+        default=None,
+        help="bf16: FFN down-projections in N slices, as the service serves them on AMX CPUs",
+    )
     ap.add_argument("--jobs", type=int, default=1, help="parallel evaluation processes")
     ap.add_argument(
         "--max-rows", type=int, default=0, help="smoke runs: cap every set (not for reporting)"
@@ -461,8 +476,9 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(m, ensure_ascii=False), flush=True)
     else:
         ev = Evaluator(
-            art, Path(a.data_dir), a.split, max_rows=a.max_rows, quantization=a.quantization
-        )
+            art, Path(a.data_dir), a.split, max_rows=a.max_rows, quantization=a.quantization,
+            split_k=a.split_k,
+        )  # fmt: skip
         for task in tasks:
             for m in ev.run(task):
                 print(json.dumps(m, ensure_ascii=False), flush=True)
