@@ -9,13 +9,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.errors import ApiError
 from api.metrics import Metrics
 from api.ratelimit import TokenBucketLimiter
-from api.security import ROLE_RANK, Role, lookup_key
+from api.security import ROLE_RANK, KeyCache, Role, hash_key, lookup_key
 from api.services import Services
 from api.settings import Settings
 from api.tables import Tenant
@@ -37,6 +38,7 @@ class AppState:
     runner: JobRunner | None = None
     loaded: threading.Event = field(default_factory=threading.Event)
     score_cache: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    keys: KeyCache[Principal] = field(default_factory=lambda: KeyCache(0.0))
     cache_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def cached(self, key: tuple[Any, ...], compute: Any, max_entries: int = 128) -> Any:
@@ -53,7 +55,7 @@ class AppState:
         return value
 
 
-def get_state(request: Request) -> AppState:
+async def get_state(request: Request) -> AppState:
     return request.app.state.clearpost  # type: ignore[no-any-return]
 
 
@@ -74,7 +76,7 @@ def get_session(state: StateDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_services(state: StateDep) -> Services:
+async def get_services(state: StateDep) -> Services:
     if state.services is None:
         msg = "the service is loading its models; retry shortly"
         if state.load_error:
@@ -103,26 +105,39 @@ class Principal:
         return ROLE_RANK[self.role] >= ROLE_RANK[role]
 
 
-def principal_for_key(state: AppState, session: Session, key: str | None) -> Principal:
-    """Authenticate ``key`` (401), apply the per-key rate limit (429) and return the caller.
-    The dashboard calls this with the key from its session cookie."""
-    if not key:
-        raise ApiError(
-            401,
-            "unauthenticated",
-            "send an API key as `Authorization: Bearer KEY` or `X-API-Key: KEY` "
-            "(create one with `clearpost keys create --tenant NAME --role analyst`)",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    row = lookup_key(session, key.strip())
+def lookup_principal(state: AppState, session: Session, key: str) -> Principal | None:
+    """The caller of the live key ``key``, or None: from ``state.keys`` when it was verified
+    less than ``CLEARPOST_AUTH_CACHE_SECONDS`` ago, else from the database (then cached)."""
+    key = key.strip()
+    digest = hash_key(key)
+    cached = state.keys.get(digest)
+    if cached is not None:
+        return cached
+    row = lookup_key(session, key)
     if row is None:
-        raise ApiError(
-            401, "invalid_key", "unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"}
-        )
+        return None
     tenant = session.get(Tenant, row.tenant_id)
     session.rollback()  # end the read transaction before any slow work
-    assert tenant is not None
-    wait = state.limiter.take(f"key:{row.id}")
+    if tenant is None:
+        return None
+    principal = Principal(tenant.id, tenant.name, row.id, row.prefix, Role(row.role))
+    state.keys.put(digest, row.id, principal)
+    return principal
+
+
+def _unauthenticated() -> ApiError:
+    return ApiError(
+        401,
+        "unauthenticated",
+        "send an API key as `Authorization: Bearer KEY` or `X-API-Key: KEY` "
+        "(create one with `clearpost keys create --tenant NAME --role analyst`)",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+def admit(state: AppState, principal: Principal) -> Principal:
+    """Apply the per-key rate limit (429) and return the caller."""
+    wait = state.limiter.take(f"key:{principal.key_id}")
     if wait > 0:
         raise ApiError(
             429,
@@ -135,23 +150,51 @@ def principal_for_key(state: AppState, session: Session, key: str | None) -> Pri
             },
             headers={"Retry-After": state.limiter.retry_after_header(wait)},
         )
-    return Principal(tenant.id, tenant.name, row.id, row.prefix, Role(row.role))
+    return principal
 
 
-def get_principal(
+def principal_for_key(state: AppState, session: Session, key: str | None) -> Principal:
+    """Authenticate ``key`` (401), apply the per-key rate limit (429) and return the caller."""
+    if not key:
+        raise _unauthenticated()
+    principal = lookup_principal(state, session, key)
+    if principal is None:
+        raise ApiError(
+            401, "invalid_key", "unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"}
+        )
+    return admit(state, principal)
+
+
+def _principal_in_session(state: AppState, key: str) -> Principal:
+    session = state.sessions()
+    try:
+        return principal_for_key(state, session, key)
+    finally:
+        session.close()
+
+
+async def get_principal(
     state: StateDep,
-    session: SessionDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     header: Annotated[str | None, Depends(_header)],
 ) -> Principal:
-    return principal_for_key(state, session, bearer.credentials if bearer is not None else header)
+    """Async, like every dependency a request passes through on its way to /v1/analyze: a sync
+    one costs a hop to a worker thread and back. A key verified moments ago is admitted on the
+    event loop; otherwise the database is read in a worker thread."""
+    key = bearer.credentials if bearer is not None else header
+    if not key:
+        raise _unauthenticated()
+    cached = state.keys.get(hash_key(key.strip()))
+    if cached is not None:
+        return admit(state, cached)
+    return await run_in_threadpool(_principal_in_session, state, key)
 
 
 CurrentKey = Annotated[Principal, Depends(get_principal)]
 
 
 def require(role: Role) -> Any:
-    def _dep(principal: CurrentKey) -> Principal:
+    async def _dep(principal: CurrentKey) -> Principal:
         if not principal.may(role):
             raise ApiError(
                 403,

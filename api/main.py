@@ -19,6 +19,7 @@ from api.metrics import Metrics
 from api.middleware import BodySizeLimitMiddleware, MetricsMiddleware
 from api.ratelimit import TokenBucketLimiter
 from api.routes import analyze, catalog, creators, health, jobs, keys, posts
+from api.security import KeyCache
 from api.services import Services, build_services
 from api.settings import Settings, get_settings
 from nlp import __version__
@@ -68,6 +69,7 @@ def create_app(
         sessions=make_sessionmaker(engine),
         metrics=metrics,
         limiter=TokenBucketLimiter(settings.rate_limit_per_minute),
+        keys=KeyCache(settings.auth_cache_seconds),
     )
     metrics.watch_jobs(lambda: job_state_counts(state.sessions))
 

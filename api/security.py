@@ -7,12 +7,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
+import time
+from collections.abc import Callable
 from enum import StrEnum
+from typing import Generic, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.tables import ApiKey, Tenant
+
+T = TypeVar("T")
 
 
 class Role(StrEnum):
@@ -78,3 +84,51 @@ def create_key(
     session.add(row)
     session.flush()
     return row, key
+
+
+class KeyCache(Generic[T]):
+    """Callers of recently verified keys, by the key's sha256: a request whose key was verified
+    less than ``ttl`` seconds ago skips the two database reads and the worker thread they need
+    (single-post /v1/analyze at 10 clients on a 2-core AMX VM: 69-75 -> 80-81 requests/s). A
+    key revoked through this process (``forget``) is refused at once; one revoked elsewhere
+    (``clearpost keys revoke``, another server process) within ``ttl`` seconds. ``ttl`` 0 =
+    off. Thread-safe."""
+
+    def __init__(
+        self, ttl: float, max_entries: int = 4096, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.ttl = float(ttl)
+        self.max_entries = int(max_entries)
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._entries: dict[str, tuple[float, int, T]] = {}
+
+    def get(self, digest: str) -> T | None:
+        if self.ttl <= 0:
+            return None
+        with self._lock:
+            hit = self._entries.get(digest)
+            if hit is None:
+                return None
+            if hit[0] <= self._clock():
+                del self._entries[digest]
+                return None
+            return hit[2]
+
+    def put(self, digest: str, key_id: int, value: T) -> None:
+        if self.ttl <= 0:
+            return
+        now = self._clock()
+        with self._lock:
+            if digest not in self._entries and len(self._entries) >= self.max_entries:
+                for d in [d for d, e in self._entries.items() if e[0] <= now]:
+                    del self._entries[d]
+                while len(self._entries) >= self.max_entries:  # the oldest first
+                    del self._entries[next(iter(self._entries))]
+            self._entries[digest] = (now + self.ttl, int(key_id), value)
+
+    def forget(self, key_id: int) -> None:
+        """Drop every entry of key ``key_id`` (it was revoked)."""
+        with self._lock:
+            for d in [d for d, e in self._entries.items() if e[1] == key_id]:
+                del self._entries[d]

@@ -89,6 +89,15 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(
         default=600, ge=0, description="Requests per minute per API key (token bucket); 0 = off."
     )
+    auth_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        le=300,
+        description="A key verified less than this many seconds ago is admitted without "
+        "reading the database again. A key revoked through this server's API is refused at "
+        "once; one revoked with `clearpost keys revoke` or through another server process, "
+        "within this many seconds. 0 = read the database on every request.",
+    )
     job_workers: int = Field(
         default=1, ge=0, description="Background job worker threads (0 = none)."
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy import select
 
-from api.deps import Admin, CurrentKey, SessionDep
+from api.deps import Admin, CurrentKey, SessionDep, StateDep
 from api.errors import AUTH, R404, READ, WRITE, ApiError, doc
 from api.schemas import KeyCreate, KeyCreated, KeyPublic, KeysPublic, WhoAmI
 from api.security import Role, create_key
@@ -71,11 +71,12 @@ def new_key(body: KeyCreate, principal: Admin, session: SessionDep) -> KeyCreate
     responses=doc(READ, R404),
     summary="Revoke a key of this tenant (admin)",
 )
-def revoke_key(key_id: int, principal: Admin, session: SessionDep) -> KeyPublic:
+def revoke_key(key_id: int, principal: Admin, session: SessionDep, state: StateDep) -> KeyPublic:
     row = session.get(ApiKey, key_id) if 0 < key_id < 2**62 else None
     if row is None or row.tenant_id != principal.tenant_id:
         raise ApiError(404, "not_found", f"no key {key_id} for this tenant")
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         session.commit()
+    state.keys.forget(row.id)  # refused from the next request on, not after the cache's TTL
     return _public(row)

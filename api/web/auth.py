@@ -20,9 +20,7 @@ from urllib.parse import urlsplit
 from fastapi import Request
 from sqlalchemy.orm import Session
 
-from api.deps import AppState, Principal
-from api.security import Role, lookup_key
-from api.tables import Tenant
+from api.deps import AppState, Principal, lookup_principal
 
 COOKIE = "clearpost_session"
 SESSION_SECONDS = 12 * 3600
@@ -70,17 +68,6 @@ def read_session(token: str | None, *, now: float | None = None) -> str | None:
     return key if isinstance(key, str) else None
 
 
-def principal_for_key(session: Session, key: str) -> Principal | None:
-    row = lookup_key(session, key.strip())
-    if row is None:
-        return None
-    tenant = session.get(Tenant, row.tenant_id)
-    session.rollback()
-    if tenant is None:
-        return None
-    return Principal(tenant.id, tenant.name, row.id, row.prefix, Role(row.role))
-
-
 def session_key(request: Request) -> str | None:
     return read_session(request.cookies.get(COOKIE))
 
@@ -90,7 +77,7 @@ def page_principal(request: Request, state: AppState, session: Session) -> Princ
     key = session_key(request)
     if key is None:
         return None
-    return principal_for_key(session, key)
+    return lookup_principal(state, session, key)
 
 
 def rate_wait(state: AppState, principal: Principal) -> float:

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from starlette.datastructures import UploadFile
 
 from api import report as R
-from api.deps import AppState, Principal, Reader, SessionDep, StateDep
+from api.deps import AppState, Principal, Reader, SessionDep, StateDep, lookup_principal
 from api.errors import R404, READ, ApiError
 from api.security import Role
 from api.tables import AnalysisRow, Job
@@ -27,7 +27,6 @@ from api.web import data as D
 from api.web.auth import (
     COOKIE,
     page_principal,
-    principal_for_key,
     rate_wait,
     safe_next,
     same_origin,
@@ -313,7 +312,7 @@ async def login(request: Request, state: StateDep, session: SessionDep) -> Respo
             next=nxt,
             error="This form must be sent from the clearpost page itself.",
         )
-    p = principal_for_key(session, key) if key else None
+    p = lookup_principal(state, session, key) if key else None
     if p is None:
         return _render(
             "app/login.html",

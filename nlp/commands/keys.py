@@ -71,6 +71,11 @@ def run(args: argparse.Namespace) -> int:
             if key_row.revoked_at is None:
                 key_row.revoked_at = utcnow()
             print(f"revoked key {key_row.id} ({key_row.prefix})")
+            if settings.auth_cache_seconds > 0:
+                print(
+                    f"a running server refuses it within {settings.auth_cache_seconds:g} s "
+                    "(CLEARPOST_AUTH_CACHE_SECONDS); DELETE /v1/keys/ID refuses it at once"
+                )
             return 0
     finally:
         engine.dispose()

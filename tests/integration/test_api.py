@@ -167,6 +167,34 @@ def test_keys_endpoints(api: Api) -> None:
     assert c.post("/v1/keys", json={"role": "owner"}, headers=admin).status_code == 422
 
 
+def test_key_revoked_outside_the_server_is_refused_within_the_auth_cache_ttl(
+    make_api: Any,
+) -> None:
+    """`clearpost keys revoke` writes the database from another process: the server admits the
+    key from its cache for at most CLEARPOST_AUTH_CACHE_SECONDS, then refuses it. With 0 it
+    reads the database on every request."""
+    from api.security import KeyCache
+    from api.tables import ApiKey, utcnow
+
+    for ttl in (5.0, 0.0):
+        with make_api(auth_cache_seconds=ttl) as api:
+            state = api.app.state.clearpost
+            now = [0.0]
+            state.keys = KeyCache(ttl, clock=lambda now=now: now[0])
+            h = api.key("acme")
+            assert api.client.get("/v1/me", headers=h).status_code == 200
+            with state.sessions() as s:
+                for row in s.scalars(select(ApiKey)):
+                    row.revoked_at = utcnow()
+                s.commit()
+            now[0] = 4.0
+            expected = 200 if ttl else 401
+            assert api.client.get("/v1/me", headers=h).status_code == expected
+            now[0] = 5.5
+            r = api.client.get("/v1/me", headers=h)
+            assert r.status_code == 401 and err(r)["code"] == "invalid_key"
+
+
 def test_keys_stored_hashed(api: Api) -> None:
     h = api.key("acme")
     key = h["Authorization"].split()[1]
@@ -179,6 +207,8 @@ def test_keys_stored_hashed(api: Api) -> None:
 
 
 def test_rate_limit_429_with_retry_after(make_api: Any) -> None:
+    """Requests 2-5 are admitted from the key cache: they count against the limit all the
+    same."""
     with make_api(rate_limit_per_minute=3) as api:
         h = api.key("acme")
         codes = [api.client.get("/v1/me", headers=h).status_code for _ in range(5)]
@@ -650,6 +680,7 @@ def test_cli_keys_create_on_a_new_database(
         me = client.get("/v1/me", headers={"Authorization": f"Bearer {key}"}).json()
         assert me == {**me, "tenant": "acme", "role": "analyst"}
     assert main(["keys", "revoke", "--tenant", "acme", "1"]) == 0
+    assert "a running server refuses it within 5 s" in capsys.readouterr().out
     assert main(["keys", "create", "--tenant", "Bad Name!"]) == 1
 
 
