@@ -465,6 +465,10 @@ class EncoderTextModel:
         restore = self._split_down_projections(parts)
         self._warm_up()
         if self._rows_invariant():
+            log.info(
+                "bf16: FFN down-projections split in %d (nlp.models.splitk): row probe passed, "
+                "batches per width", parts,
+            )  # fmt: skip
             return True
         restore()
         del self._info["down_projection"]
