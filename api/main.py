@@ -72,6 +72,13 @@ def create_app(
         keys=KeyCache(settings.auth_cache_seconds),
     )
     metrics.watch_jobs(lambda: job_state_counts(state.sessions))
+    metrics.watch_microbatches(
+        lambda: (
+            state.services.batcher.stats
+            if state.services is not None and state.services.batcher is not None
+            else None
+        )
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 
@@ -24,6 +25,29 @@ class JobStateCollector(Collector):
         for state in ("queued", "running", "done", "failed"):
             g.add_metric([state], float(counts.get(state, 0)))
         yield g
+
+
+class MicroBatchCollector(Collector):
+    """``clearpost_microbatch_*``: what the /v1/analyze micro-batcher (api/batching.py) did in
+    this process, read from its stats at scrape time. Posts per batch =
+    ``rate(..._posts_total) / rate(..._batches_total)``: the larger, the more single posts shared
+    an encoder pass; busy seconds against wall time = how saturated the encoder is."""
+
+    def __init__(self, stats: Callable[[], Any]) -> None:
+        self._stats = stats
+
+    def collect(self):  # type: ignore[no-untyped-def]
+        st = self._stats()
+        rows = (
+            ("batches", "Merged analyze calls run.", "batches"),
+            ("requests", "Requests answered from merged calls.", "requests"),
+            ("posts", "Posts analysed in merged calls.", "items"),
+            ("busy_seconds", "Seconds spent running merged calls.", "busy_s"),
+        )
+        for name, doc, attr in rows:
+            c = CounterMetricFamily(f"clearpost_microbatch_{name}", doc)
+            c.add_metric([], float(getattr(st, attr, 0) if st is not None else 0))
+            yield c
 
 
 class Metrics:
@@ -57,3 +81,7 @@ class Metrics:
 
     def watch_jobs(self, counts: Callable[[], dict[str, int]]) -> None:
         self.registry.register(JobStateCollector(counts))
+
+    def watch_microbatches(self, stats: Callable[[], Any]) -> None:
+        """``stats()``: the batcher's BatcherStats, or None while there is none."""
+        self.registry.register(MicroBatchCollector(stats))

@@ -337,6 +337,22 @@ def _report_load(res: Results, prefix: str, lr: LoadResult, clients: int) -> Non
         res.note(f"{prefix or 'microbatched'} errors: {lr.errors}")
 
 
+def _microbatch_counts(server: Server) -> dict[str, float]:
+    """The server's ``clearpost_microbatch_*_total`` counters (api/metrics.py), {} if absent."""
+    import httpx
+
+    try:
+        text = httpx.get(f"{server.url}/metrics", timeout=10.0).text
+    except httpx.HTTPError:
+        return {}
+    out: dict[str, float] = {}
+    for line in text.splitlines():
+        if line.startswith("clearpost_microbatch_") and "_total " in line:
+            name, value = line.split(" ", 1)
+            out[name.removeprefix("clearpost_microbatch_").removesuffix("_total")] = float(value)
+    return out
+
+
 def _scenario(
     server: Server, posts: Sequence[Any], args: argparse.Namespace, res: Results, prefix: str
 ) -> LoadResult:
@@ -347,6 +363,7 @@ def _scenario(
             server.url, server.key, warm, clients=args.clients, requests=args.warmup, duration=30
         )
     )
+    before = _microbatch_counts(server)
     lr = asyncio.run(
         run_load(
             server.url,
@@ -358,6 +375,15 @@ def _scenario(
         )
     )
     _report_load(res, prefix, lr, args.clients)
+    after = _microbatch_counts(server)
+    batches = after.get("batches", 0.0) - before.get("batches", 0.0)
+    if batches > 0:  # how many single posts shared each Analyzer call
+        posts_n = after.get("posts", 0.0) - before.get("posts", 0.0)
+        busy = after.get("busy_seconds", 0.0) - before.get("busy_seconds", 0.0)
+        sfx = f"_{prefix}" if prefix else ""
+        res.add(f"microbatch_posts_per_batch{sfx}", posts_n / batches, "posts", batches=batches)
+        if lr.seconds:
+            res.add(f"microbatch_busy_share{sfx}", busy / lr.seconds, "ratio")
     return lr
 
 

@@ -97,6 +97,11 @@ def test_concurrent_single_post_calls_share_analyzer_calls(
     stats = holder["s"].batcher.stats
     assert stats.requests == 8
     assert stats.batches < 8 and stats.max_batch_items > 1  # requests were merged
+    # /metrics says the same, for an operator
+    text = client.get("/metrics").text
+    assert "clearpost_microbatch_requests_total 8.0" in text
+    assert "clearpost_microbatch_posts_total 8.0" in text
+    assert f"clearpost_microbatch_batches_total {float(stats.batches)}" in text
 
 
 def test_micro_batching_off_runs_each_call_alone(tmp_path: Path) -> None:
@@ -106,6 +111,7 @@ def test_micro_batching_off_runs_each_call_alone(tmp_path: Path) -> None:
         responses = _concurrent_posts(client, headers, 4)
         assert [r.status_code for r in responses] == [200] * 4
         assert holder["s"].batcher is None  # type: ignore[attr-defined]
+        assert "clearpost_microbatch_batches_total 0.0" in client.get("/metrics").text
         assert sorted(len(c) for c in holder["s"].analyzer.calls) == [1, 1, 1, 1]  # type: ignore[attr-defined]
 
 
