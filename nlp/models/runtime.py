@@ -70,6 +70,19 @@ def resolve_quantization(q: str) -> str:
     return q
 
 
+# torch's thread count before an EncoderTextModel with window workers set it to 1 (each worker
+# runs one torch thread): a second model built in the same process sizes its pool from this, not
+# from the 1 the first one left (it encoded at half speed on 2 cores)
+_threads_before_workers: int | None = None
+
+
+def _auto_threads() -> int:
+    n = torch.get_num_threads()
+    if n == 1 and _threads_before_workers is not None:
+        return _threads_before_workers
+    return n
+
+
 def resolve_workers(settings: RuntimeSettings) -> int:
     """How many window workers ``settings`` asks for (1 = encode serially)."""
     w = settings.encoder_workers
@@ -81,7 +94,7 @@ def resolve_workers(settings: RuntimeSettings) -> int:
         return w
     if settings.num_threads:
         return 1
-    return max(1, min(torch.get_num_threads(), 8))
+    return max(1, min(_auto_threads(), 8))
 
 
 @dataclass(frozen=True)
@@ -105,8 +118,9 @@ class RuntimeSettings:
     batch_invariant: bool = True
     # batch-invariant only: windows encoded concurrently by this many threads, each running
     # torch with ONE intra-op thread (single-window matrices parallelise poorly inside an op;
-    # measured on 2 cores: 44 vs 33 posts/s). None = auto: torch's thread count (capped at 8),
-    # or 1 when num_threads is given. More than 1 sets torch's global thread count to 1.
+    # measured on 2 cores: 44 vs 33 posts/s). None = auto: torch's thread count (capped at 8;
+    # the count before an earlier model's workers set it to 1), or 1 when num_threads is given.
+    # More than 1 sets torch's global thread count to 1.
     encoder_workers: int | None = None
     # batch-invariant: windows go through the encoder in FIXED shapes, batches of
     # ``invariant_rows`` windows padded to their length rounded up to ``length_step`` tokens (a
@@ -201,6 +215,9 @@ class EncoderTextModel:
         if workers > 1:
             from concurrent.futures import ThreadPoolExecutor
 
+            global _threads_before_workers
+            if torch.get_num_threads() > 1:
+                _threads_before_workers = torch.get_num_threads()
             torch.set_num_threads(1)
             self._pool = ThreadPoolExecutor(workers, thread_name_prefix="clearpost-encoder")
         elif settings.num_threads:

@@ -383,6 +383,12 @@ def test_runtime_parallel_window_workers_give_the_same_bytes(
         assert two.predict(texts * 3) == one.predict(texts * 3)
         torch.set_num_threads(3)
         assert resolve_workers(RuntimeSettings()) == 3  # auto: one per torch thread
+        # a model with workers leaves torch at 1 thread; the next model still gets 3 workers
+        three = EncoderTextModel.from_multitask(
+            trained, settings=RuntimeSettings(quantization=q, max_length=12)
+        )
+        assert torch.get_num_threads() == 1 and three.info["threads_per_window"] == "1"
+        assert resolve_workers(RuntimeSettings()) == 3
         assert resolve_workers(RuntimeSettings(num_threads=2)) == 1
         assert resolve_workers(RuntimeSettings(batch_invariant=False, encoder_workers=4)) == 1
         with pytest.raises(ValueError, match="encoder_workers"):
