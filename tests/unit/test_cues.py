@@ -353,6 +353,21 @@ def test_brand_mention_guesses() -> None:
     assert got["@lena"] == "likely_person"
 
 
+def test_photo_credits_are_neither_gifts_nor_brands() -> None:
+    """'Photo courtesy of @x', 'pc: @x', 'Credits: @x' credit whoever took the picture (the
+    benchmark texts that read them as a gift or a brand were all credits); a product 'courtesy
+    of' a brand is still a gift."""
+    for cap in (
+        "Sunset cocktails (photo courtesy of @jeniferthomas) #drinks",
+        "Additional footage courtesy of Paddock Magazine",
+        "Accept this challenge? #workout credits: @jpark_fit",
+        "Mac n Cheese hot dog 🌭 pc: @lasvegasfoodie",
+    ):
+        assert pairs(cap, "gifting") == [], cap
+        assert {d for _, d in pairs(cap, "brand_mention")} <= {"likely_person"}, cap
+    assert pairs("Dress courtesy of @reformation", "gifting") == [("courtesy of", None)]
+
+
 def test_cues_every_label_emitted_somewhere() -> None:
     seen = set()
     for _, cap, _label, _, _ in CASES:
