@@ -530,7 +530,13 @@ def find_cues(
         i = norm.from_original(sp.start)
         j = norm.from_original(sp.end)
         pm = lex.partner_re.match(fold[i:j])
-        if pm and pm.group("brand") not in lex.partner_generic:
+        # "#cyleeandpartners": a firm's name (architects, lawyers), not a partnership
+        firm = (
+            pm is not None
+            and pm.group("suffix") == "partners"
+            and pm.group("brand").endswith("and")
+        )
+        if pm and pm.group("brand") not in lex.partner_generic and not firm:
             out.append(
                 Span(
                     start=sp.start,

@@ -279,6 +279,12 @@ def test_find_cues_table(
         ("Team NL won GOLD2024 medals", "discount_code"),
         ("#brandambassador life", "brand_partner_hashtag"),
         ("#partner in crime", "brand_partner_hashtag"),
+        # generic words and a firm's name before the suffix (real captions: a photography hub,
+        # a meme page, a skyscraper's architects)
+        ("Crying wall #visualambassadors #igers", "brand_partner_hashtag"),
+        ("#fun #memepartners #bff", "brand_partner_hashtag"),
+        ("my #perfectpartner", "brand_partner_hashtag"),
+        ("#taipei101 by #cyleeandpartners", "brand_partner_hashtag"),
         ("a winter walk", "giveaway"),
         ("win-win? winner winner", "giveaway"),
         ("email me at hello@gifted.com", "gifting"),
