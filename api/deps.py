@@ -125,16 +125,6 @@ def lookup_principal(state: AppState, session: Session, key: str) -> Principal |
     return principal
 
 
-def _unauthenticated() -> ApiError:
-    return ApiError(
-        401,
-        "unauthenticated",
-        "send an API key as `Authorization: Bearer KEY` or `X-API-Key: KEY` "
-        "(create one with `clearpost keys create --tenant NAME --role analyst`)",
-        headers={"WWW-Authenticate": "Bearer"},
-    )
-
-
 def admit(state: AppState, principal: Principal) -> Principal:
     """Apply the per-key rate limit (429) and return the caller."""
     wait = state.limiter.take(f"key:{principal.key_id}")
@@ -153,24 +143,18 @@ def admit(state: AppState, principal: Principal) -> Principal:
     return principal
 
 
-def principal_for_key(state: AppState, session: Session, key: str | None) -> Principal:
-    """Authenticate ``key`` (401), apply the per-key rate limit (429) and return the caller."""
-    if not key:
-        raise _unauthenticated()
-    principal = lookup_principal(state, session, key)
+def _authenticate(state: AppState, key: str) -> Principal:
+    """The caller of ``key`` read from the database (401 when unknown or revoked), admitted."""
+    session = state.sessions()
+    try:
+        principal = lookup_principal(state, session, key)
+    finally:
+        session.close()
     if principal is None:
         raise ApiError(
             401, "invalid_key", "unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"}
         )
     return admit(state, principal)
-
-
-def _principal_in_session(state: AppState, key: str) -> Principal:
-    session = state.sessions()
-    try:
-        return principal_for_key(state, session, key)
-    finally:
-        session.close()
 
 
 async def get_principal(
@@ -183,11 +167,17 @@ async def get_principal(
     event loop; otherwise the database is read in a worker thread."""
     key = bearer.credentials if bearer is not None else header
     if not key:
-        raise _unauthenticated()
+        raise ApiError(
+            401,
+            "unauthenticated",
+            "send an API key as `Authorization: Bearer KEY` or `X-API-Key: KEY` "
+            "(create one with `clearpost keys create --tenant NAME --role analyst`)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     cached = state.keys.get(hash_key(key.strip()))
     if cached is not None:
         return admit(state, cached)
-    return await run_in_threadpool(_principal_in_session, state, key)
+    return await run_in_threadpool(_authenticate, state, key)
 
 
 CurrentKey = Annotated[Principal, Depends(get_principal)]
