@@ -17,8 +17,8 @@ batches (``invariant_rows`` x length rounded up to ``length_step``), or per widt
 count where that gives the same bytes (int8; bf16 where a probe at load passes, with the FFN
 down-projections split by input slices where only that passes it, as on AMX CPUs:
 ``nlp.models.splitk``); off, windows are sorted by length and batched with dynamic padding;
-every head on the pooled vector; temperature-scaled probabilities. Threads: ``RuntimeSettings.num_threads`` (None leaves
-torch's setting alone).
+every head on the pooled vector; temperature-scaled probabilities. Threads:
+``RuntimeSettings.num_threads`` (None leaves torch's setting alone).
 """
 
 from __future__ import annotations
@@ -477,8 +477,6 @@ class EncoderTextModel:
     def _try_split_k(self, parts: int) -> bool:
         """bf16 whose plain rows moved with the row count: split the down-projections and probe
         again; keep the split if it passes, else put the plain layers back."""
-        if parts < 2:
-            return False
         restore = self._split_down_projections(parts)
         self._warm_up()
         if self._rows_invariant():
