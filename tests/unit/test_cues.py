@@ -82,6 +82,21 @@ CASES = [
         "link_aggregator:linktr.ee",
     ),
     ("en", "Link in bio to shop", "link_in_bio", "Link in bio", None),
+    # a brand or a publication pointing to its own profile (IKEA, IBM, NYT Travel captions)
+    (
+        "en",
+        "Shop all handmade rugs at the link in our bio.",
+        "link_in_bio",
+        "link in our bio",
+        None,
+    ),
+    (
+        "en",
+        "Click the link in our profile to learn more",
+        "link_in_bio",
+        "link in our profile",
+        None,
+    ),
     ("en", "swipe up for more", "link_in_bio", "swipe up", None),
     ("fr", "Lien en bio les filles", "link_in_bio", "Lien en bio", None),
     ("fr", "tout est dans le lien dans ma bio", "link_in_bio", "lien dans ma bio", None),
