@@ -168,7 +168,7 @@ def test_keys_endpoints(api: Api) -> None:
 
 
 def test_key_revoked_outside_the_server_is_refused_within_the_auth_cache_ttl(
-    make_api: Any,
+    make_api: Any, db_url: str
 ) -> None:
     """`clearpost keys revoke` writes the database from another process: the server admits the
     key from its cache for at most CLEARPOST_AUTH_CACHE_SECONDS, then refuses it. With 0 it
@@ -177,7 +177,7 @@ def test_key_revoked_outside_the_server_is_refused_within_the_auth_cache_ttl(
     from api.tables import ApiKey, utcnow
 
     for ttl in (5.0, 0.0):
-        with make_api(auth_cache_seconds=ttl) as api:
+        with make_api(db_url, auth_cache_seconds=ttl) as api:
             state = api.app.state.clearpost
             now = [0.0]
             state.keys = KeyCache(ttl, clock=lambda now=now: now[0])
