@@ -160,6 +160,12 @@ _DISCOUNT_WORD_RE = re.compile(
     r"c[óo]digo|promo\w*|gutschein\w*|coupon)\b"
 )
 _NOT_CODES = frozenset({"COVID19", "COVID", "SARS2", "NIX18", "GTA5", "MP3", "PS5", "IOS17"})
+#: A name and a number in quotation marks ("'Simone10'", "”15Nina”", "\"EMMA20\""): a creator's
+#: code when a handle is just before it (ASA NZ 2019: "Crop and tights @aimn.oceania
+#: 'Simone10'") or a discount word is near, whatever its letter case.
+_QUOTED_CODE_RE = re.compile(
+    r"(?<!\w)[\"'‘’“”«»]\s?(?P<code>[^\W\d_]{3,15}\d{1,3}|\d{1,3}[^\W\d_]{3,15})\s?[\"'‘’“”«»](?!\w)"
+)
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
@@ -500,6 +506,17 @@ def find_cues(
             o = norm.to_original(s, e)
             if not _overlaps(o[0], o[1], blocked):
                 out.append(norm.span(s, e, "discount_code", detail=m.group()))
+
+    # a quoted code after a handle ("@brand 'Simone10'") or near a discount word
+    found = [(c.start, c.end) for c in out if c.label == "discount_code"]
+    for m in _QUOTED_CODE_RE.finditer(norm.text):
+        s, e = m.span("code")
+        o = norm.to_original(s, e)
+        if _overlaps(*o, found + blocked) or m.group("code").upper() in _NOT_CODES:
+            continue
+        handle_before = any(0 <= o[0] - me <= 40 for _, me in mention_ranges)
+        if handle_before or _DISCOUNT_WORD_RE.search(fold[max(0, s - 50) : e + 50]):
+            out.append(norm.span(s, e, "discount_code", detail=m.group("code")))
 
     # mentions: brand guesses and thanks
     hashtag_bodies = {

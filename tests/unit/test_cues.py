@@ -48,6 +48,10 @@ CASES = [
     ("it", "Codice sconto GIULIA per voi", "discount_code", "Codice sconto GIULIA", "GIULIA"),
     ("en", "20% off with LOUISE20 today", "discount_code", "LOUISE20", "LOUISE20"),
     ("nl", "15% korting: ANNA15", "discount_code", "ANNA15", "ANNA15"),
+    # a creator's code in quotation marks right after the brand's handle (ASA NZ 2019), or
+    # near a discount word, in any letter case
+    ("en", "Crop and tights @aimn.oceania 'Simone10'.", "discount_code", "Simone10", "Simone10"),
+    ("sv", "15% rabatt med \u201d15Nina\u201d hos madlady.se", "discount_code", "15Nina", "15Nina"),
     # affiliate / short links / link in bio
     ("en", "shop it https://amzn.to/3xYz!", "affiliate_link", "https://amzn.to/3xYz", "amzn.to"),
     ("en", "my fave rstyle.me/n/abc", "affiliate_link", "rstyle.me/n/abc", "rstyle.me"),
@@ -292,6 +296,9 @@ def test_find_cues_table(
         ("the code is below", "discount_code"),
         ("COVID19 changed everything, 50% of us", "discount_code"),
         ("Team NL won GOLD2024 medals", "discount_code"),
+        # quoted name+number with no handle just before it and no discount word near
+        ("we watched 'Apollo13' with @jess", "discount_code"),
+        ("@jess and I rewatched the whole of our story, then 'Apollo13'", "discount_code"),
         ("#brandambassador life", "brand_partner_hashtag"),
         ("#partner in crime", "brand_partner_hashtag"),
         # generic words and a firm's name before the suffix (real captions: a photography hub,
