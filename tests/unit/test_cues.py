@@ -102,6 +102,13 @@ CASES = [
         None,
     ),
     ("en", "swipe up for more", "link_in_bio", "swipe up", None),
+    # a call to the brand's own site, as in English "check out their site" (JDP 2019, Mumm:
+    # "@X lance la personnalisation gratuite de leurs bouteilles sur leur site")
+    ("fr", "personnalisation gratuite sur leur site !", "link_in_bio", "sur leur site", None),
+    ("de", "jetzt auf ihrer Webseite bestellen", "link_in_bio", "auf ihrer Webseite", None),
+    ("nl", "te koop op hun website", "link_in_bio", "op hun website", None),
+    ("es", "lo tenéis en su web", "link_in_bio", "en su web", None),
+    ("it", "lo trovate sul loro sito", "link_in_bio", "sul loro sito", None),
     ("fr", "Lien en bio les filles", "link_in_bio", "Lien en bio", None),
     ("fr", "tout est dans le lien dans ma bio", "link_in_bio", "lien dans ma bio", None),
     ("de", "Link in der Bio!", "link_in_bio", "Link in der Bio", None),
@@ -330,6 +337,7 @@ def test_find_cues_table(
         ("Jag vinner alltid", "giveaway"),
         ("koden är hemlig", "discount_code"),
         ("check out our website for the news", "link_in_bio"),
+        ("ich stehe immer auf ihrer Seite", "link_in_bio"),
         ("Rabat - Salé - Kénitra", "price_offer"),
         ("in the face of adversity", "brand_role"),
         ("which made him the face of YouTube", "brand_role"),
