@@ -19,8 +19,7 @@ Decision, per pack:
    counts as a label.
 3. The platform's paid-partnership label: sufficient / insufficient / review, per pack.
 4. Stories and lives: the pack's every-frame / repeat requirement cannot be proven from text,
-   so an otherwise compliant story is ``needs_review`` (every_frame_unverifiable). A frame is
-   seen whole, so a story's label has no first-line or fold requirement.
+   so an otherwise compliant story is ``needs_review`` (every_frame_unverifiable).
 """
 
 from __future__ import annotations
@@ -325,12 +324,7 @@ class DisclosureAuditor:
                 problems.append("buried_in_hashtags")
         if pl.before_fold and h.end > lm.fold:
             problems.append("below_fold")
-        if _value(pre.post.format) in _NO_FOLD_FORMATS:
-            # a story frame or a live is seen whole, so its text has no "first line" a reader
-            # stops at (Reklamombudsmannen 2019 cleared '*Reklamlänk' under a story's swipe-up
-            # call); whether every frame carries the label is the pack's story rule
-            pass
-        elif pl.position == "first_line" and h.start >= pre.first_line_end:
+        if pl.position == "first_line" and h.start >= pre.first_line_end:
             problems.append("not_first_line")
         elif pl.position == "start":
             before = original[: h.start]

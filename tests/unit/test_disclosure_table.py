@@ -269,22 +269,6 @@ CASES: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
     ("se", "Reklam för @hm: min nya jacka, använd koden EMMA10", "compliant", set(), {}),
     ("se", "Annons | Min nya jacka från @hm", "compliant", set(), {}),
     ("se", "#ad Min nya jacka från @hm", "inadequate", {"wrong_language"}, {}),
-    # a story frame is seen whole: a label under the swipe-up call is not "below the first
-    # line" (Reklamombudsmannen 2019, Lyko), but every frame must carry it: review
-    (
-        "se",
-        "Nagellack från @lyko\nSwipe up to get\n*Reklamlänk",
-        "needs_review",
-        {"every_frame_unverifiable"},
-        {"format": "story"},
-    ),
-    (
-        "se",
-        "Nagellack från @lyko\nSwipe up to get\n*Reklamlänk",
-        "inadequate",
-        {"not_first_line"},
-        {},
-    ),
     # Reklamombudsmannen accepted 'I samarbete med <brand>' opening a story, Konsumentverket
     # asks for 'reklam': review; a bare '#samarbete' in the hashtags stays inadequate
     ("se", "I samarbete med @hm: min nya jacka", "needs_review", {"ambiguous_wording"}, {}),
