@@ -102,6 +102,10 @@ CASES = [
         None,
     ),
     ("en", "swipe up for more", "link_in_bio", "swipe up", None),
+    # a referral link stated in words
+    ("en", "get a bonus pack by visiting my link: x", "affiliate_link", "visiting my link", None),
+    ("fr", "-20% via mon lien !", "affiliate_link", "via mon lien", None),
+    ("de", "10 € Rabatt über meinen Link", "affiliate_link", "über meinen Link", None),
     # a call to the brand's own site, as in English "check out their site" (JDP 2019, Mumm:
     # "@X lance la personnalisation gratuite de leurs bouteilles sur leur site")
     ("fr", "personnalisation gratuite sur leur site !", "link_in_bio", "sur leur site", None),
@@ -338,6 +342,8 @@ def test_find_cues_table(
         ("koden är hemlig", "discount_code"),
         ("check out our website for the news", "link_in_bio"),
         ("ich stehe immer auf ihrer Seite", "link_in_bio"),
+        ("click my link in bio", "affiliate_link"),
+        ("mon lien en bio", "affiliate_link"),
         ("Rabat - Salé - Kénitra", "price_offer"),
         ("in the face of adversity", "brand_role"),
         ("which made him the face of YouTube", "brand_role"),

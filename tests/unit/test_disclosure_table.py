@@ -137,6 +137,30 @@ CASES: list[tuple[str, str, str, set[str], dict[str, Any]]] = [
     ("us", "Sponsored by @glowco: my new serum, code SAM10", "compliant", set(), {}),
     ("us", "My new fave serum! #glowcopartner code SAM10", "compliant", set(), {}),
     ("us", "Thanks @glowco! #spon code SAM10", "inadequate", {"ambiguous_wording"}, {}),
+    # an English sponsor statement under a pack of another language: the tie is stated, in
+    # the wrong language (it was called undisclosed, or not commercial at all)
+    (
+        "fr",
+        "Thanks to Opera for sponsoring this video! Download it: https://opr.as/x",
+        "inadequate",
+        {"wrong_language"},
+        {},
+    ),
+    (
+        "de",
+        "Thanks to Opera for sponsoring this video! Download it: https://opr.as/x",
+        "needs_review",
+        {"wrong_language"},
+        {},
+    ),
+    # a referral link stated in words ("using my link") is an affiliate cue
+    (
+        "uk",
+        "Get Nebula for 40% off using my link: https://go.nebula.tv/neo",
+        "undisclosed",
+        {"commercial_cues_without_label"},
+        {},
+    ),
     (
         "us",
         "My new serum @glowco code SAM10",
