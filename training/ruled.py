@@ -9,11 +9,15 @@ third parties' posts). One JSON object per line:
     {"id": "...", "jurisdiction": "uk", "text": "caption as quoted in the ruling",
      "overlay_text": "text on the image or story frame, or null",
      "platform": "instagram", "format": "post|story|reel|video|tweet|unknown",
-     "expected": "not_compliant|compliant|not_an_ad", "text_quality": "quoted|paraphrased"}
+     "expected": "not_compliant|compliant|not_an_ad", "text_quality": "quoted|paraphrased",
+     "platform_paid_label": false}
 
 ``expected`` is what the ruling found: the post was not (adequately) identifiable as an ad,
 it was, or it was not a marketing communication at all. A story's overlay text is read before
-its caption, a post's after. Rows without any text are skipped (counted).
+its caption, a post's after. ``platform_paid_label`` (optional, default false) says the post
+carried the platform's own paid-partnership header ("Paid partnership with X", "Betalt
+samarbete med X"), which is not part of the caption. Rows without any text are skipped
+(counted).
 
 Prints one JSON object per metric and line, like ``training.evaluate``:
 - ``flagged_rate``: of the not_compliant rulings, the share clearpost did not pass
@@ -71,6 +75,8 @@ def read_ruled(path: Path) -> Iterator[dict[str, Any]]:
             )
         if not isinstance(row.get("jurisdiction"), str) or not row["jurisdiction"]:
             raise RuledFileError(f"{path}:{n}: 'jurisdiction' is missing")
+        if not isinstance(row.get("platform_paid_label", False), bool):
+            raise RuledFileError(f"{path}:{n}: 'platform_paid_label' must be true or false")
         for key in ("text", "overlay_text"):
             if row.get(key) is not None and not isinstance(row[key], str):
                 raise RuledFileError(f"{path}:{n}: '{key}' must be a string or null")
@@ -98,6 +104,7 @@ def _post(row: dict[str, Any], text: str) -> Any:
         platform=Platform(platform if platform in _PLATFORMS else "instagram"),
         format=PostFormat(fmt if fmt in _FORMATS else "post"),
         creator="creator",
+        platform_paid_label=bool(row.get("platform_paid_label", False)),
     )
 
 

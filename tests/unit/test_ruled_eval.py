@@ -63,6 +63,21 @@ def test_story_overlay_is_read_before_the_caption() -> None:
     assert ruled.post_text({**row, "format": "post"}) == "caption\nframe"
 
 
+def test_platform_paid_label_is_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # the platform's header is not caption text: a row says the post carried it
+    row = {"jurisdiction": "uk", "text": "New dress @zara, code SAM10", "expected": "compliant"}
+    path = write(
+        tmp_path, [{**row, "id": "plain"}, {**row, "id": "tool", "platform_paid_label": True}]
+    )
+    assert ruled.main([str(path), "--rules-only", "--show", "all"]) == 0
+    err = capsys.readouterr().err
+    assert "plain [uk] compliant -> undisclosed" in err
+    assert "tool [uk] compliant -> needs_review platform_label_only" in err
+    bad = write(tmp_path, [{**row, "platform_paid_label": "yes"}], "bad.jsonl")
+    assert ruled.main([str(bad), "--rules-only"]) == 2
+    assert "'platform_paid_label' must be true or false" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("line", "message"),
     [
