@@ -183,6 +183,10 @@ CASES = [
     ("en", "hoodies are back in stock", "price_offer", "back in stock", None),
     ("en", "RESTOCK friday 7pm", "price_offer", "RESTOCK", None),
     ("en", "new merch today", "own_brand", "merch", "weak"),
+    # the creator's own paid course, e-book or presets (ASA/CMA: own products are marketing)
+    ("en", "Enrol in my new course today", "own_brand", "my new course", None),
+    ("fr", "ma formation est en ligne", "own_brand", "ma formation", None),
+    ("de", "mein Online-Kurs startet", "own_brand", "mein Online-Kurs", None),
     ("fr", "Ma marque fête ses 2 ans", "own_brand", "Ma marque", None),
     ("fr", "ma première collection arrive", "own_brand", "ma première collection", None),
     ("de", "meine neue Kollektion ist da", "own_brand", "meine neue Kollektion", None),
@@ -327,6 +331,8 @@ def test_find_cues_table(
         ("thanks for watching @you", "thanks_brand"),
         ("my brand new car", "own_brand"),
         ("our brand new puppy", "own_brand"),
+        # a support link is how a channel is funded, not a product pitch
+        ("support me on my Patreon: patreon.com/x", "own_brand"),
         ("my collection of vinyl", "own_brand"),
         ("the new range rover", "own_brand"),
         ("we did a workshop https://workshop.org/day1", "shop_link"),
