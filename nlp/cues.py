@@ -333,6 +333,11 @@ def _is_shop(host: str, path: str, lex: CueLexicon) -> bool:
 # ---------------------------------------------------------------------------------------------
 # find_cues
 # ---------------------------------------------------------------------------------------------
+def _near_discount_word(fold: str, s: int, e: int) -> bool:
+    """A discount word ("off", "code", "20%" ...) within 50 characters of fold[s:e]."""
+    return _DISCOUNT_WORD_RE.search(fold[max(0, s - 50) : e + 50]) is not None
+
+
 def _overlaps(s: int, e: int, ranges: list[tuple[int, int]]) -> bool:
     return any(s < re_ and rs < e for rs, re_ in ranges)
 
@@ -501,8 +506,7 @@ def find_cues(
             continue
         if m.group().upper() in _NOT_CODES:
             continue
-        window = fold[max(0, s - 50) : e + 50]
-        if _DISCOUNT_WORD_RE.search(window):
+        if _near_discount_word(fold, s, e):
             o = norm.to_original(s, e)
             if not _overlaps(o[0], o[1], blocked):
                 out.append(norm.span(s, e, "discount_code", detail=m.group()))
@@ -515,7 +519,7 @@ def find_cues(
         if _overlaps(*o, found + blocked) or m.group("code").upper() in _NOT_CODES:
             continue
         handle_before = any(0 <= o[0] - me <= 40 for _, me in mention_ranges)
-        if handle_before or _DISCOUNT_WORD_RE.search(fold[max(0, s - 50) : e + 50]):
+        if handle_before or _near_discount_word(fold, s, e):
             out.append(norm.span(s, e, "discount_code", detail=m.group("code")))
 
     # mentions: brand guesses and thanks
