@@ -1168,6 +1168,11 @@ def test_disclosure_fix_is_concrete_for_france(
     assert f.verdict.value == "undisclosed"
     assert f.fix is not None and "Publicité" in f.fix and "start of the caption" in f.fix
     assert f.rule_pack.startswith("fr@")
+    # an English sponsor statement: the fix names English labels, not only '#ad'
+    text = "Thanks to Opera for sponsoring this video! Download it: https://opr.as/x"
+    f = disclosure(audit(pre, auditor, text, "fr"))
+    assert f.reasons == ["wrong_language"]
+    assert f.fix is not None and "'sponsored'" in f.fix and "Publicité" in f.fix
 
 
 def test_disclosure_fix_for_ambiguous_wording_names_the_label(
