@@ -33,15 +33,58 @@ class RowError(InputError):
         super().__init__(f"{len(rows)} invalid row(s) in {source}: {shown}{more}")
 
 
+#: ISO 3166-1 alpha-2 codes of the EU's member states (Greece also as "el", its EU code)
+_EU_MEMBERS = frozenset(
+    [
+        "at",
+        "be",
+        "bg",
+        "hr",
+        "cy",
+        "cz",
+        "dk",
+        "ee",
+        "fi",
+        "fr",
+        "de",
+        "gr",
+        "el",
+        "hu",
+        "ie",
+        "it",
+        "lv",
+        "lt",
+        "lu",
+        "mt",
+        "nl",
+        "pl",
+        "pt",
+        "ro",
+        "sk",
+        "si",
+        "es",
+        "se",
+    ]
+)
+
+
 class UnknownJurisdictionError(ClearpostError):
     code = "E200"
 
     def __init__(self, unknown: list[str], known: list[str]) -> None:
         self.unknown = unknown
         self.known = known
+        members = [u for u in unknown if u.strip().lower() in _EU_MEMBERS]
+        hint = (
+            f"; {', '.join(members)}: EU member state(s) without a pack of their own, "
+            "'eu' audits against the EU baseline (UCPD)"
+            if members and "eu" in known
+            else ""
+        )
         super().__init__(
             f"unknown jurisdiction(s): {', '.join(unknown)}; known: {', '.join(sorted(known))} "
-            "(ISO codes such as gb or deu and country names such as 'united kingdom' work too)"
+            f"(ISO codes such as gb or deu and country names such as 'united kingdom' work too)"
+            f"{hint}"
         )
 
 

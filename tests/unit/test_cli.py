@@ -68,3 +68,9 @@ def test_cli_rules_lists_packs_and_shows_one_with_its_citations(
     assert main(["rules", "xx"]) == 1
     err = capsys.readouterr().err
     assert "unknown jurisdiction" in err and "xx" in err
+    assert "EU member" not in err
+    # an EU member state without its own pack: the error names the baseline that covers it
+    assert main(["rules", "uk", "PL", "fi"]) == 1
+    err = capsys.readouterr().err
+    assert "unknown jurisdiction(s): PL, fi" in err
+    assert "PL, fi: EU member state(s) without a pack of their own, 'eu' audits" in err
