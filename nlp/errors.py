@@ -83,7 +83,7 @@ class UnknownJurisdictionError(ClearpostError):
         )
         super().__init__(
             f"unknown jurisdiction(s): {', '.join(unknown)}; known: {', '.join(sorted(known))} "
-            f"(ISO codes such as gb or deu and country names such as 'united kingdom' work too)"
+            "(ISO codes such as gb or deu and country names such as 'united kingdom' work too)"
             f"{hint}"
         )
 
